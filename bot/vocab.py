@@ -60,3 +60,35 @@ KNOCKOUT_FIELD = "knockout"
 
 #: Marker stored as a field's value when the visitor declined to answer.
 DECLINED = "declined"
+
+#: Industry keys. bot/data/industries.yml maps synonyms to them; the playbook's ICP names a subset.
+INDUSTRIES: tuple[str, ...] = (
+    "software",
+    "fintech",
+    "banking",
+    "insurance",
+    "ecommerce",
+    "retail",
+    "professional_services",
+    "manufacturing",
+    "healthcare",
+    "pharma",
+    "education",
+    "government",
+    "nonprofit",
+    "media",
+    "marketing_advertising",
+    "real_estate",
+    "hospitality",
+    "travel",
+    "logistics",
+    "energy",
+    "telecom",
+    "agriculture",
+    "construction",
+    "automotive",
+    "gaming",
+    "legal",
+    "food_beverage",
+    "other",
+)
