@@ -1,0 +1,72 @@
+# Banter: `make run` starts everything on SQLite; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+BIN       := $(VENV)/bin
+# Python 3.10 (Rasa 3.6 does not run on 3.11): pyenv's 3.10.13 when present.
+PYTHON310 ?= $(shell for p in $$HOME/.pyenv/versions/3.10.13/bin/python python3.10; do \
+               command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2]==(3,10)' 2>/dev/null && { echo $$p; break; }; done)
+MODEL     := models/banter.tar.gz
+TRAINING  := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: help install run shell train migrate lint test test-unit test-rasa test-e2e eval bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (e.g. pyenv install 3.10.13)"; exit 1; }
+	@echo "==> creating $(VENV) with $(PYTHON310) and installing pinned dependencies (first time: a few minutes)"
+	@test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed ## create the virtualenv and install pinned dependencies
+
+$(MODEL): $(VENV)/.installed $(TRAINING)
+	@echo "==> training the assistant (data, domain or config changed)"
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/rasa train --fixed-model-name banter --out models
+	@touch $@
+
+train: $(MODEL) ## train the model when data, domain or config changed
+
+migrate: install ## create or upgrade the lead database (DATABASE_URL, default var/banter.db)
+	$(BIN)/banter migrate
+
+run: install train ## install, train when needed, migrate, start everything, print where to chat
+	$(BIN)/banter run
+
+shell: install train ## chat in the terminal
+	$(BIN)/banter shell
+
+lint: install ## ruff + mypy
+	$(BIN)/ruff check bot actions tests scripts
+	$(BIN)/ruff format --check bot actions
+	$(BIN)/mypy
+
+test-unit: install
+	$(BIN)/pytest -q -m "not e2e" tests
+
+test-rasa: train
+	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+
+test-e2e: train
+	$(BIN)/pytest -q -m e2e tests
+
+test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
+
+eval: train ## NLU report on the held-out evaluation set (intents and values)
+	$(BIN)/python scripts/eval_nlu.py
+
+bench: train ## load benchmark over REST against a running assistant
+	$(BIN)/python scripts/bench.py
+
+clean: ## remove models, results and local databases
+	rm -rf models results var .pytest_cache

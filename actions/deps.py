@@ -1,0 +1,48 @@
+"""Collaborators of the actions, created on first use (never at import time).
+
+Actions take these as constructor arguments with these defaults, so tests inject
+their own playbook, database or clock.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.playbook import Playbook, load_playbook
+from bot.settings import load_settings
+from bot.store.db import make_engine, session_factory
+
+logger = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], Session]
+
+
+@functools.lru_cache(maxsize=4)
+def _playbook_at(path: Path, mtime: float) -> Playbook:
+    logger.info("loading playbook %s", path)
+    return load_playbook(path)
+
+
+def playbook() -> Playbook:
+    """The current playbook; re-read when the file changes on disk."""
+    path = load_settings().playbook_path
+    return _playbook_at(path, path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=1)
+def sessions() -> sessionmaker:
+    """Session factory for the lead store at DATABASE_URL."""
+    return session_factory(make_engine(load_settings().database_url))
+
+
+def today() -> date:
+    """The reference day for timelines; BANTER_TODAY (YYYY-MM-DD) pins it for tests."""
+    pinned = os.environ.get("BANTER_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()

@@ -1,0 +1,143 @@
+"""Greeting, "why do you ask?", start over, rephrase, and the dynamic questions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import deps
+from bot.playbook import Playbook
+
+#: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
+EXPLAINED = (
+    "need",
+    "role",
+    "company_name",
+    "company_size",
+    "industry",
+    "country",
+    "budget",
+    "timeline",
+    "other_deciders",
+    "growth_plan",
+    "consent",
+    "name",
+    "email",
+)
+
+
+class _PlaybookAction(Action):
+    def __init__(self, playbook: Callable[[], Playbook] = deps.playbook) -> None:
+        self._playbook = playbook
+
+
+class ActionGreet(_PlaybookAction):
+    """Say what the assistant is for and that answers are stored (with the privacy link)."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Greet with the company's name and privacy notice."""
+        playbook = self._playbook()
+        dispatcher.utter_message(
+            response="utter_greet", company=playbook.company.name, privacy_url=playbook.links.privacy_url
+        )
+        return []
+
+
+class ActionExplainWhy(Action):
+    """A short, honest reason for the open question; the form asks it again after."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_explain_why"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Explain the requested slot."""
+        requested = tracker.get_slot("requested_slot")
+        dispatcher.utter_message(
+            response=f"utter_why_{requested}" if requested in EXPLAINED else "utter_why_generic"
+        )
+        return []
+
+
+class ActionStartOver(Action):
+    """Forget the answers of this conversation and begin again."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_start_over"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Reset every slot; the form starts from the first question."""
+        dispatcher.utter_message(response="utter_start_over")
+        return [AllSlotsReset()]
+
+
+class ActionRephrase(Action):
+    """Low-confidence understanding: ask to rephrase, with buttons."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_rephrase"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask to rephrase; the form repeats its question afterwards."""
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
+
+
+class ActionAskConsent(_PlaybookAction):
+    """The consent question, worded by the playbook, with the privacy link."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_ask_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for consent to store contact details."""
+        playbook = self._playbook()
+        dispatcher.utter_message(
+            text=f"{playbook.consent.text} Privacy notice: {playbook.links.privacy_url}",
+            buttons=[
+                {"title": "Yes, that's fine", "payload": "Yes"},
+                {"title": "No thanks", "payload": "No"},
+            ],
+        )
+        return []
+
+
+class ActionAskGrowthPlan(_PlaybookAction):
+    """Ask a small company's decision maker about growth (the gray-area question)."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_ask_growth_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask whether the team will reach the ICP minimum within the horizon."""
+        playbook = self._playbook()
+        months = playbook.gray_area.growth_horizon_months
+        horizon = f"{months // 12} years" if months % 12 == 0 and months > 12 else f"{months} months"
+        dispatcher.utter_message(
+            response="utter_ask_growth_plan", min_size=playbook.icp.company_size.min, horizon=horizon
+        )
+        return []

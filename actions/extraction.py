@@ -1,0 +1,116 @@
+"""action_extract_fields: read every field a visitor volunteers, from any message.
+
+Runs after every user message (it is the custom mapping of all answer slots), so
+"I'm the CFO of a 200-person fintech in Berlin" fills role, size, industry and
+location at once, in or out of the form, and a later correction replaces the value.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import deps
+from actions.answers import answer_slot, yes_no_slot
+from bot.describe import FIELD_LABELS, describe
+from bot.extract import extract_fields
+from bot.flow import free_text_allowed
+from bot.playbook import Playbook
+from bot.vocab import FIELDS
+
+logger = logging.getLogger(__name__)
+
+#: Closed yes/no questions answered through the affirm / deny intents.
+YES_NO = ("consent", "growth_plan")
+
+
+class ActionExtractFields(Action):
+    """Fill answer slots from the latest visitor message."""
+
+    def __init__(
+        self,
+        playbook: Callable[[], Playbook] = deps.playbook,
+        today: Callable[[], date] = deps.today,
+    ) -> None:
+        self._playbook = playbook
+        self._today = today
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_extract_fields"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Extract fields from the latest message and set their slots."""
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        if not text.strip() or text.startswith("/"):
+            return []
+        intent = message.get("intent") or {}
+        requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None
+        playbook = self._playbook()
+
+        events: list[EventType] = []
+        yes_no = None
+        if requested in YES_NO:
+            yes_no = self._yes_no(str(requested), str(intent.get("name")), text, playbook)
+            if yes_no is not None:
+                events.append(SlotSet(str(requested), yes_no))
+
+        found = extract_fields(
+            text,
+            today=self._today(),
+            use_cases=playbook.use_case_keywords(),
+            requested=requested if requested in FIELDS else None,
+            free_text=free_text_allowed(intent.get("name"), float(intent.get("confidence") or 0.0)),
+        )
+        for field, extracted in found.items():
+            if yes_no is not None and field == requested and extracted.value is None:
+                continue  # "yes" / "no" already answered it; the parser found nothing better
+            previous = tracker.get_slot(field)
+            if (
+                field != requested
+                and isinstance(previous, dict)
+                and previous.get("value")
+                and extracted.value
+                and previous.get("value") != extracted.value
+            ):
+                dispatcher.utter_message(
+                    response="utter_updated_value",
+                    field_label=FIELD_LABELS.get(field, field),
+                    value_label=describe(field, extracted.value),
+                )
+            events.append(SlotSet(field, answer_slot(extracted)))
+        return events
+
+    @staticmethod
+    def _yes_no(requested: str, intent: str, text: str, playbook: Playbook) -> dict[str, Any] | None:
+        """Answer to the consent or growth question from affirm / deny / decline."""
+        if intent not in ("affirm", "deny", "decline"):
+            return None
+        yes = intent == "affirm"
+        if requested == "consent":
+            return yes_no_slot(
+                "consent",
+                text,
+                {"granted": yes, "text_version": playbook.consent.text_version},
+                declined=False,
+            )
+        if intent == "decline":
+            return yes_no_slot("growth_plan", text, None, declined=True)
+        return yes_no_slot(
+            "growth_plan",
+            text,
+            {
+                "growing": yes,
+                "expected_employees": playbook.icp.company_size.min if yes else None,
+                "within_months": playbook.gray_area.growth_horizon_months if yes else None,
+            },
+        )

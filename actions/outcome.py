@@ -1,0 +1,227 @@
+"""action_decide_outcome: score the answers, store the lead, tell the visitor what's next.
+
+A failed write is never reported as a success: the visitor hears that something went
+wrong, the answers stay in the tracker, and the next message retries the save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions import deps
+from actions.answers import UTM_KEYS, answers_from_tracker, first_message_metadata
+from bot.flow import consent_granted, email_decision
+from bot.playbook import Playbook
+from bot.scoring import ScoreResult, score_lead
+from bot.store.repository import AnswerIn, ConsentIn, ContactIn, ScoreIn, SourceIn, save_qualification
+from bot.vocab import DECLINED
+
+logger = logging.getLogger(__name__)
+
+_PERSONAL = ("name", "email")
+
+
+def scoring_profile(answers: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+    """Field -> normalised value | "declined"; unknown fields are left out."""
+    profile: dict[str, Any] = {}
+    for field, answer in answers.items():
+        if not answer or field == "consent":
+            continue
+        if answer.get("declined"):
+            profile[field] = DECLINED
+        elif answer.get("value") is not None and not answer.get("error"):
+            profile[field] = answer["value"]
+    return profile
+
+
+def _at(answer: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(answer["at"]))
+
+
+class ActionDecideOutcome(Action):
+    """Score, store and announce the outcome of the qualification."""
+
+    def __init__(
+        self,
+        playbook: Callable[[], Playbook] = deps.playbook,
+        sessions: Callable[[], Callable[[], Session]] = deps.sessions,
+        today: Callable[[], date] = deps.today,
+    ) -> None:
+        self._playbook = playbook
+        self._sessions = sessions
+        self._today = today
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_decide_outcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Score the profile, save the lead and say the outcome (once per change)."""
+        playbook = self._playbook()
+        answers = answers_from_tracker(tracker)
+        consent = consent_granted(answers)
+        profile = scoring_profile(answers)
+        result = score_lead(profile, playbook, today=self._today())
+        fingerprint = hashlib.sha256(
+            json.dumps([profile, consent, result.playbook_version], sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        previous = tracker.get_slot("outcome") or {}
+        if previous.get("fingerprint") == fingerprint and previous.get("saved"):
+            return []  # nothing changed since the outcome was said and stored
+
+        try:
+            lead_id = self._save(tracker, answers, result, consent, playbook)
+        except Exception:
+            logger.exception("could not save the lead of conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_save_failed")
+            return [SlotSet("outcome", {"saved": False, "fingerprint": fingerprint})]
+
+        self._say(dispatcher, result, answers, consent, playbook)
+        return [
+            SlotSet(
+                "outcome",
+                {
+                    "saved": True,
+                    "fingerprint": fingerprint,
+                    "lead_id": lead_id,
+                    "grade": result.grade,
+                    "score": result.score,
+                    "reasons": list(result.reasons),
+                    "next_step": result.next_step,
+                },
+            )
+        ]
+
+    def _save(
+        self,
+        tracker: Tracker,
+        answers: Mapping[str, Mapping[str, Any] | None],
+        result: ScoreResult,
+        consent: bool,
+        playbook: Playbook,
+    ) -> int:
+        stored = [
+            AnswerIn(
+                field=field,
+                raw=str(answer.get("raw") or ""),
+                normalized=answer.get("value"),
+                declined=bool(answer.get("declined")),
+                answered_at=_at(answer),
+            )
+            for field, answer in answers.items()
+            if answer and field != "consent" and (consent or field not in _PERSONAL)
+        ]
+        consent_answer = answers.get("consent")
+        consents = []
+        if consent_answer and isinstance(consent_answer.get("value"), dict):
+            consents.append(
+                ConsentIn(
+                    purpose="contact",
+                    granted=bool(consent_answer["value"].get("granted")),
+                    text_version=str(
+                        consent_answer["value"].get("text_version") or playbook.consent.text_version
+                    ),
+                    channel=tracker.get_latest_input_channel() or "unknown",
+                    recorded_at=_at(consent_answer),
+                )
+            )
+        email_value = (answers.get("email") or {}).get("value")
+        email = None
+        email_flag = None
+        if consent and email_decision(email_value, freemail_warned=True) == "accept":
+            email = str(email_value["email"])  # type: ignore[index]
+            email_flag = "free_mail" if email_value.get("kind") == "free" else None  # type: ignore[union-attr]
+        name_value = (answers.get("name") or {}).get("value") or {}
+        company_value = (answers.get("company_name") or {}).get("value") or {}
+        metadata = dict(first_message_metadata(tracker))
+        source = SourceIn(
+            channel=tracker.get_latest_input_channel() or "unknown",
+            page_url=metadata.pop("page_url", None) or metadata.pop("url", None),
+            referrer=metadata.pop("referrer", None),
+            utm={key: str(metadata.pop(key)) for key in UTM_KEYS if metadata.get(key)},
+            metadata=metadata,
+        )
+        with self._sessions()() as session, session.begin():
+            return save_qualification(
+                session=session,
+                sender_id=tracker.sender_id,
+                source=source,
+                contact=ContactIn(
+                    email=email,
+                    name=name_value.get("full") if consent else None,
+                    company_name=company_value.get("name"),
+                    email_flag=email_flag,
+                ),
+                answers=stored,
+                score=ScoreIn(
+                    score=result.score,
+                    grade=result.grade,
+                    reasons=list(result.reasons),
+                    criteria=[c.to_dict() for c in result.criteria],
+                    next_step=result.next_step,
+                    playbook_version=result.playbook_version,
+                ),
+                consents=consents,
+            )
+
+    @staticmethod
+    def _say(
+        dispatcher: CollectingDispatcher,
+        result: ScoreResult,
+        answers: Mapping[str, Mapping[str, Any] | None],
+        consent: bool,
+        playbook: Playbook,
+    ) -> None:
+        links = playbook.links
+        name = ((answers.get("name") or {}).get("value") or {}).get("first")
+        first_name_suffix = f", {name}" if name and consent else ""
+        if result.grade == "disqualified":
+            primary = result.reasons[0] if result.reasons else ""
+            if primary == "student":
+                dispatcher.utter_message(
+                    response="utter_outcome_student", student_resources_url=links.student_resources_url
+                )
+            elif primary == "job_seeker":
+                dispatcher.utter_message(response="utter_outcome_job_seeker", careers_url=links.careers_url)
+            elif primary == "invalid_contact":
+                dispatcher.utter_message(response="utter_outcome_invalid_contact")
+            else:
+                dispatcher.utter_message(response="utter_outcome_not_a_buyer")
+            return
+        if result.next_step == "book_demo":
+            email = ((answers.get("email") or {}).get("value") or {}).get("email")
+            dispatcher.utter_message(
+                response="utter_outcome_qualified",
+                first_name_suffix=first_name_suffix,
+                email_label=email if consent and email else "the contact details you leave with us",
+            )
+        elif result.next_step == "discovery_call":
+            dispatcher.utter_message(
+                response="utter_outcome_discovery",
+                first_name_suffix=first_name_suffix,
+                resources_url=links.resources_url,
+            )
+        else:
+            followup = (
+                " We'll follow up by email now and then, and every email has a one-click unsubscribe."
+                if consent
+                else " If you'd like us to follow up later, just leave your email here any time."
+            )
+            dispatcher.utter_message(
+                response="utter_outcome_nurture",
+                first_name_suffix=first_name_suffix,
+                resources_url=links.resources_url,
+                followup_sentence=followup,
+            )

@@ -1,0 +1,227 @@
+"""The `banter` command: playbook checks, scoring, leads, migrations, running the assistant.
+
+Exit codes: 0 success, 1 failure while working, 2 bad input (file, JSON, arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.settings import PROJECT_ROOT, SettingsError, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """The user gave something the command cannot use."""
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def cmd_playbook_check(args: argparse.Namespace) -> int:
+    """Validate a playbook file; print its version or every problem."""
+    from bot.playbook import PlaybookError, load_playbook
+
+    path = Path(args.file or load_settings().playbook_path)
+    try:
+        playbook = load_playbook(path)
+    except PlaybookError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{path}: OK (version {playbook.version})")
+    return EXIT_OK
+
+
+def read_profile(source: str | None, use_cases: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """A JSON profile from a file or stdin; raw strings are parsed like chat answers."""
+    from bot.profile_input import ProfileError, profile_from_json
+
+    text = sys.stdin.read() if source in (None, "-") else _read(Path(str(source)))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise BadInput(f"profile is not valid JSON: {err}") from None
+    try:
+        return profile_from_json(data, today=date.today(), use_cases=use_cases)
+    except ProfileError as err:
+        raise BadInput(str(err)) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise BadInput(f"cannot read {path}: {err.strerror}") from None
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score a JSON profile and print the result with its explanation."""
+    from bot.playbook import PlaybookError, load_playbook
+    from bot.scoring import score_lead
+
+    try:
+        playbook = load_playbook(Path(args.playbook or load_settings().playbook_path))
+    except PlaybookError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    profile = read_profile(args.file, playbook.use_case_keywords())
+    result = score_lead(profile, playbook)
+    _print_json({**result.to_dict(), "explanation": result.explain(), "profile": profile})
+    return EXIT_OK
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    from bot.store.db import make_engine, session_factory
+
+    return session_factory(make_engine(load_settings().database_url))
+
+
+def cmd_leads_list(args: argparse.Namespace) -> int:
+    """List the newest leads."""
+    from bot.store.repository import list_leads
+
+    with _sessions()() as session:
+        rows = list_leads(session=session, grade=args.grade, limit=args.limit)
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("no leads yet")
+        return EXIT_OK
+    print(f"{'id':>5}  {'grade':<12} {'score':>5}  {'reason':<15} {'next step':<15} {'email':<32} company")
+    for row in rows:
+        print(
+            f"{row['id']:>5}  {row['grade'] or '':<12} {row['score'] if row['score'] is not None else '':>5}  "
+            f"{row['primary_reason'] or '':<15} {row['next_step'] or '':<15} {row['email'] or '-':<32} "
+            f"{row['company_name'] or ''}"
+        )
+    return EXIT_OK
+
+
+def cmd_leads_show(args: argparse.Namespace) -> int:
+    """Show one lead (by conversation or email) as JSON or text."""
+    from bot.store.repository import get_lead_by_conversation, get_lead_by_email
+
+    with _sessions()() as session:
+        if args.conversation:
+            lead = get_lead_by_conversation(session=session, sender_id=args.conversation)
+        else:
+            lead = get_lead_by_email(session=session, email=args.email)
+    if lead is None:
+        what = f"conversation {args.conversation}" if args.conversation else f"email {args.email}"
+        print(f"no lead for {what}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        _print_json(lead)
+        return EXIT_OK
+    print(
+        f"{lead.get('name') or '(no name)'} <{lead.get('email') or 'no email'}>  {lead.get('company_name') or ''}"
+    )
+    print(f"grade {lead['grade']}  score {lead['score']}  next step {lead['next_step']}")
+    print(f"reasons: {', '.join(lead['reasons']) or '-'}   playbook {lead['playbook_version']}")
+    for field, answer in lead["answers"].items():
+        shown = "declined" if answer["declined"] else json.dumps(answer["normalized"], ensure_ascii=False)
+        print(f"  {field:<15} {answer['raw']!r:<40} -> {shown}")
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the lead database to the newest schema."""
+    from alembic import command
+    from alembic.config import Config
+
+    settings = load_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["url"] = settings.database_url
+    command.upgrade(config, "head")
+    print(f"database at {settings.database_url.split('@')[-1]} is up to date")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Migrate, then start the action server and the Rasa server."""
+    from bot.playbook import load_playbook
+    from bot.runner import run_forever
+
+    settings = load_settings()
+    load_playbook(settings.playbook_path)  # refuse to start with an invalid playbook
+    cmd_migrate(args)
+    return run_forever(settings)
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Chat with the assistant in the terminal."""
+    from bot.playbook import load_playbook
+    from bot.runner import run_shell
+
+    settings = load_settings()
+    load_playbook(settings.playbook_path)
+    cmd_migrate(args)
+    return run_shell(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `banter`."""
+    parser = argparse.ArgumentParser(prog="banter", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    playbook = sub.add_parser("playbook", help="playbook commands").add_subparsers(dest="sub", required=True)
+    check = playbook.add_parser(
+        "check", help="validate a playbook (default: BANTER_PLAYBOOK or playbook.yml)"
+    )
+    check.add_argument("file", nargs="?")
+    check.set_defaults(func=cmd_playbook_check)
+
+    score = sub.add_parser("score", help="score a JSON profile (file or stdin) and explain it")
+    score.add_argument("file", nargs="?", help="JSON file; '-' or nothing reads stdin")
+    score.add_argument("--playbook", help="playbook file (default: BANTER_PLAYBOOK or playbook.yml)")
+    score.set_defaults(func=cmd_score)
+
+    leads = sub.add_parser("leads", help="stored leads").add_subparsers(dest="sub", required=True)
+    lst = leads.add_parser("list", help="newest leads first")
+    lst.add_argument("--grade", choices=["qualified", "nurture", "disqualified"])
+    lst.add_argument("--limit", type=int, default=50)
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_leads_list)
+    show = leads.add_parser("show", help="one lead with answers, scores and consents")
+    who = show.add_mutually_exclusive_group(required=True)
+    who.add_argument("--conversation", metavar="SENDER_ID")
+    who.add_argument("--email")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_leads_show)
+
+    sub.add_parser("migrate", help="create or upgrade the lead database").set_defaults(func=cmd_migrate)
+    sub.add_parser("run", help="start the assistant (Rasa + actions)").set_defaults(func=cmd_run)
+    sub.add_parser("shell", help="chat in the terminal").set_defaults(func=cmd_shell)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `banter` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (BadInput, SettingsError) as err:
+        print(f"banter: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as err:  # noqa: BLE001 - one clear line instead of a stack trace
+        print(f"banter: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Which questions are still open, and what to do with an offered email: pure rules.
+
+The Rasa form asks whatever `open_questions` returns, in that order, so the
+conversation only asks what is still unknown and what matters for this visitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.vocab import FIELDS
+
+#: field -> slot value ({"value", "declined", "error", …}) or None.
+Answers = Mapping[str, Mapping[str, Any] | None]
+
+#: Intents that are clearly not an answer: their text is never taken as a free-text
+#: answer (a company name, a need …) unless the classifier is unsure.
+NOT_AN_ANSWER = frozenset(
+    {
+        "ask_why",
+        "decline",
+        "start_over",
+        "human_handoff",
+        "bot_challenge",
+        "chitchat",
+        "out_of_scope",
+        "greet",
+        "goodbye",
+        "thanks",
+        "affirm",
+        "deny",
+        "faq_pricing",
+        "faq_integrations",
+        "faq_security",
+        "faq_product",
+        "faq_trial",
+    }
+)
+SURE = 0.6
+
+
+def free_text_allowed(intent: str | None, confidence: float) -> bool:
+    """Whether the message may be read as a free-text answer to the open question."""
+    return intent not in NOT_AN_ANSWER or confidence < SURE
+
+
+def _value(answers: Answers, field: str) -> Mapping[str, Any] | None:
+    answer = answers.get(field)
+    if not answer or answer.get("declined"):
+        return None
+    value = answer.get("value")
+    return value if isinstance(value, Mapping) else None
+
+
+def is_answered(answer: Mapping[str, Any] | None) -> bool:
+    """An answer counts when it has a usable value or was declined."""
+    if not answer:
+        return False
+    return bool(answer.get("declined")) or (answer.get("value") is not None and not answer.get("error"))
+
+
+def authority_of(answers: Answers, authority_map: Mapping[str, str]) -> str | None:
+    """decision_maker / influencer / none from the role answer, or None when unknown."""
+    role = _value(answers, "role")
+    if role is None:
+        return None
+    return authority_map.get(str(role.get("seniority")))
+
+
+def is_knocked_out(answers: Answers) -> bool:
+    """Student, job seeker, vendor pitch or spam: stop asking sales questions."""
+    if _value(answers, "knockout") is not None:
+        return True
+    role = _value(answers, "role")
+    return role is not None and role.get("seniority") == "student"
+
+
+def open_questions(
+    answers: Answers,
+    *,
+    authority_map: Mapping[str, str],
+    min_company_size: int,
+) -> list[str]:
+    """The fields still to ask, in asking order.
+
+    `answers` maps field (and "consent") to its slot value: {"value", "declined", "error", …}.
+    """
+    if is_knocked_out(answers):
+        return []
+    wanted: list[str] = []
+    for field in FIELDS:
+        if field == "other_deciders" and authority_of(answers, authority_map) in (None, "decision_maker"):
+            continue
+        if field == "growth_plan":
+            size = _value(answers, "company_size")
+            small = size is not None and int(size.get("employees") or 0) < min_company_size
+            if not small or authority_of(answers, authority_map) != "decision_maker":
+                continue
+        if field == "name":
+            wanted.append("consent")
+        if field in ("name", "email") and not consent_granted(answers):
+            continue
+        wanted.append(field)
+    return [field for field in wanted if not is_answered(answers.get(field))]
+
+
+def consent_granted(answers: Answers) -> bool:
+    """True when the visitor agreed to be contacted."""
+    value = _value(answers, "consent")
+    return bool(value and value.get("granted"))
+
+
+def email_decision(value: Mapping[str, Any] | None, *, freemail_warned: bool) -> str:
+    """What to do with an offered email: accept, or which re-prompt to give.
+
+    Returns one of: "accept", "invalid", "ask_work_email" (free-mail, first time),
+    "refuse_disposable".
+    """
+    if not value or value.get("kind") in (None, "invalid"):
+        return "invalid"
+    if value["kind"] == "disposable":
+        return "refuse_disposable"
+    if value["kind"] == "free" and not freemail_warned:
+        return "ask_work_email"
+    return "accept"
+
+
+__all__ = [
+    "NOT_AN_ANSWER",
+    "free_text_allowed",
+    "authority_of",
+    "consent_granted",
+    "email_decision",
+    "is_answered",
+    "is_knocked_out",
+    "open_questions",
+]

@@ -1,0 +1,164 @@
+"""Start and stop Banter's processes together (`banter run`, `banter shell`).
+
+One command starts the action server and the Rasa server (REST and socket.io), waits
+until both answer, prints where to chat, and stops everything cleanly on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
+
+BIN = Path(sys.executable).parent
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """Environment for the Rasa and action servers (endpoints.yml reads these)."""
+    env = dict(os.environ)
+    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    env.update(
+        ACTION_ENDPOINT_URL=settings.action_endpoint,
+        TRACKER_DB=str(settings.tracker_db),
+        DATABASE_URL=settings.database_url,
+        BANTER_PLAYBOOK=str(settings.playbook_path),
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
+    return env
+
+
+def action_server_cmd(settings: Settings) -> list[str]:
+    """Command line of the action server."""
+    return [
+        str(BIN / "python"),
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.actions_port),
+    ]
+
+
+def rasa_server_cmd(settings: Settings, model: Path) -> list[str]:
+    """Command line of the Rasa server with the REST and socket.io channels."""
+    return [
+        str(BIN / "rasa"), "run", "--model", str(model), "--port", str(settings.rasa_port),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--enable-api", "--cors", "*",
+    ]  # fmt: skip
+
+
+def wait_for(url: str, timeout: float, procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Poll `url` until it answers 200; fail early when a process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{' '.join(map(str, proc.args))} exited with code {proc.returncode}")  # type: ignore[arg-type]
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop(procs: Sequence[subprocess.Popen[bytes]], grace: float = 10.0) -> None:
+    """SIGTERM every process, then SIGKILL what is still alive after `grace` seconds."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def start_servers(settings: Settings, *, log_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """Start the action server and the Rasa server; return when both answer."""
+    model = settings.model_dir / "banter.tar.gz"
+    if not model.exists():
+        raise RuntimeError(f"no trained model at {model}: run `make train` first")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = child_env(settings)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, cmd in (
+            ("actions", action_server_cmd(settings)),
+            ("rasa", rasa_server_cmd(settings, model)),
+        ):
+            log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
+            procs.append(
+                subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
+            print(f"==> started {name} (pid {procs[-1].pid}), log: {log_dir / (name + '.log')}", flush=True)
+        wait_for(f"http://127.0.0.1:{settings.actions_port}/health", 120, procs)
+        print(f"==> action server ready on port {settings.actions_port}", flush=True)
+        wait_for(f"http://127.0.0.1:{settings.rasa_port}/status", 300, procs)
+        print(f"==> Rasa server ready on port {settings.rasa_port}", flush=True)
+    except BaseException:
+        stop(procs)
+        raise
+    return procs
+
+
+def run_forever(settings: Settings) -> int:
+    """`banter run`: start everything, print how to chat, stop on Ctrl-C."""
+    log_dir = PROJECT_ROOT / "var" / "log"
+    procs = start_servers(settings, log_dir=log_dir)
+    port = settings.rasa_port
+    print(
+        f"""
+Banter is running.
+  Chat in the terminal:  make shell   (in another terminal)
+  REST:                  curl -s localhost:{port}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hi"}}'
+  socket.io:             http://localhost:{port}/socket.io  (for the website widget)
+  Leads:                 .venv/bin/banter leads list
+  Logs:                  {log_dir}
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while all(proc.poll() is None for proc in procs):
+            time.sleep(1)
+        print("==> a process exited; stopping the others", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n==> stopping", flush=True)
+        return 0
+    finally:
+        stop(procs)
+
+
+def run_shell(settings: Settings) -> int:
+    """`banter shell`: the action server in the background, `rasa shell` in front."""
+    log_dir = PROJECT_ROOT / "var" / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = child_env(settings)
+    with open(log_dir / "actions.log", "ab") as log:
+        actions = subprocess.Popen(
+            action_server_cmd(settings), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{settings.actions_port}/health", 120, [actions])
+        model = settings.model_dir / "banter.tar.gz"
+        cmd = [str(BIN / "rasa"), "shell", "--model", str(model), "--endpoints", "endpoints.yml"]
+        return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
+    finally:
+        stop([actions])
