@@ -1,0 +1,199 @@
+"""Actions: exact events and messages for happy and unhappy paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.events import AllSlotsReset, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
+
+from actions.digressions import ActionExplainWhy, ActionStartOver
+from actions.extraction import ActionExtractFields
+from actions.form import ValidateBantForm
+from actions.outcome import ActionDecideOutcome
+from bot.store.repository import get_lead_by_conversation
+from tests.actions.conftest import TODAY, answer, fixed, make_tracker
+
+DOMAIN: dict[str, Any] = {"slots": {}, "forms": {"bant_form": {"required_slots": []}}}
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def test_extract_several_fields_from_one_message(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("I'm the CFO of a 200-person fintech in Berlin", requested="need")
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    slots = slot_events(events)
+    assert set(slots) == {"role", "company_size", "industry", "country"}
+    assert slots["role"]["value"]["seniority"] == "c_level"
+    assert slots["company_size"]["value"]["employees"] == 200
+    assert slots["industry"]["value"]["industry"] == "fintech"
+    assert slots["country"]["value"]["country"] == "DE"
+    assert slots["role"]["raw"] and slots["role"]["at"]
+    assert dispatcher.messages == []
+
+
+async def test_correction_replaces_value_and_says_so(playbook, dispatcher) -> None:
+    old = answer("budget", "about 5k a year", {"status": "amount", "amount": 5000, "annual_amount": 5000})
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("actually our budget is closer to 80k", requested="timeline", slots={"budget": old})
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    slots = slot_events(events)
+    assert list(slots) == ["budget"]
+    assert slots["budget"]["value"]["annual_amount"] == 80000
+    assert [m["response"] for m in dispatcher.messages] == ["utter_updated_value"]
+    assert dispatcher.messages[0]["field_label"] == "budget"
+
+
+async def test_decline_records_declined(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    events = await action.run(dispatcher, make_tracker("I'd rather not say", intent="decline", requested="budget"), DOMAIN)
+    slots = slot_events(events)
+    assert slots["budget"]["declined"] is True
+    assert slots["budget"]["value"] is None
+
+
+async def test_consent_from_affirm_records_text_version(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    events = await action.run(dispatcher, make_tracker("yes", intent="affirm", requested="consent"), DOMAIN)
+    consent = slot_events(events)["consent"]
+    assert consent["value"] == {"granted": True, "text_version": playbook.consent.text_version}
+
+
+async def test_question_is_not_taken_as_free_text_answer(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("why do you need that?", intent="ask_why", requested="company_name")
+    assert await action.run(dispatcher, tracker, DOMAIN) == []
+
+
+async def test_form_asks_nothing_more_of_a_student(playbook, dispatcher) -> None:
+    form = ValidateBantForm(playbook=fixed(playbook))
+    role = answer("role", "I'm a student", {"title": "student", "seniority": "student"})
+    tracker = make_tracker("I'm a student", requested="role", slots={"role": role})
+    assert await form.required_slots([], dispatcher, tracker, DOMAIN) == []
+
+
+async def test_form_skips_contact_without_consent(playbook, dispatcher) -> None:
+    form = ValidateBantForm(playbook=fixed(playbook))
+    denied = answer("consent", "no", {"granted": False, "text_version": "x"})
+    tracker = make_tracker("no", requested="consent", slots={"consent": denied})
+    required = await form.required_slots([], dispatcher, tracker, DOMAIN)
+    assert "name" not in required and "email" not in required and "consent" not in required
+    assert required[0] == "need"
+
+
+@pytest.mark.parametrize(
+    ("value", "warned", "response", "expected"),
+    [
+        ({"email": "jane@", "domain": "", "kind": "invalid", "error": "malformed"}, False,
+         "utter_invalid_email", {"email": None}),
+        ({"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free", "error": None}, False,
+         "utter_freemail_email", {"email": None, "freemail_warned": True}),
+        ({"email": "x@mailinator.com", "domain": "mailinator.com", "kind": "disposable", "error": None}, True,
+         "utter_disposable_email", {"email": None}),
+    ],
+)
+async def test_email_reprompts(playbook, value, warned, response, expected) -> None:
+    dispatcher = CollectingDispatcher()
+    form = ValidateBantForm(playbook=fixed(playbook))
+    slot = answer("email", value["email"], value)
+    tracker = make_tracker(value["email"], requested="email", slots={"freemail_warned": warned})
+    result = await form.validate_email(slot, dispatcher, tracker, DOMAIN)
+    assert result == expected
+    assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+async def test_free_mail_accepted_when_insisted(playbook, dispatcher) -> None:
+    form = ValidateBantForm(playbook=fixed(playbook))
+    value = {"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free", "error": None}
+    slot = answer("email", "jane@gmail.com", value)
+    tracker = make_tracker("jane@gmail.com", requested="email", slots={"freemail_warned": True})
+    assert await form.validate_email(slot, dispatcher, tracker, DOMAIN) == {"email": slot}
+    assert dispatcher.messages == []
+
+
+async def test_unreadable_budget_gets_specific_reprompt(playbook, dispatcher) -> None:
+    form = ValidateBantForm(playbook=fixed(playbook))
+    slot = {**answer("budget", "banana", None), "error": "not_understood"}
+    assert await form.validate_budget(slot, dispatcher, make_tracker("banana"), DOMAIN) == {"budget": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_budget"]
+
+
+QUALIFIED_SLOTS = {
+    "need": answer("need", "qualify leads", {"use_case": "lead_qualification", "status": "matched"}),
+    "role": answer("role", "VP of Sales", {"title": "VP of Sales", "seniority": "vp"}),
+    "company_name": answer("company_name", "Acme", {"name": "Acme"}),
+    "company_size": answer("company_size", "200 people", {"employees": 200, "min": 200, "max": 200}),
+    "industry": answer("industry", "fintech", {"industry": "fintech"}),
+    "country": answer("country", "Germany", {"country": "DE", "region": "europe"}),
+    "budget": answer("budget", "40k a year", {"status": "amount", "amount": 40000, "amount_max": None,
+                                             "currency": "USD", "period": "year", "annual_amount": 40000}),
+    "timeline": answer("timeline", "next month", {"status": "date", "date": "2026-12-24", "months": 1.0}),
+    "consent": answer("consent", "yes", {"granted": True, "text_version": "contact-v1"}),
+    "name": answer("name", "Jane Doe", {"full": "Jane Doe", "first": "Jane"}),
+    "email": answer("email", "jane@acme.com", {"email": "jane@acme.com", "domain": "acme.com",
+                                               "kind": "business", "error": None}),
+}
+
+
+async def test_outcome_qualified_is_stored_and_said(playbook, sessions, dispatcher) -> None:
+    action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
+    tracker = make_tracker("jane@acme.com", slots=QUALIFIED_SLOTS, active=False,
+                           metadata={"page_url": "https://example.com/pricing", "utm_source": "google"})
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    outcome = slot_events(events)["outcome"]
+    assert outcome["saved"] is True and outcome["grade"] == "qualified" and outcome["next_step"] == "book_demo"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_outcome_qualified"]
+    with sessions() as session:
+        lead = get_lead_by_conversation(session=session, sender_id="visitor-1")
+    assert lead is not None
+    assert (lead["email"], lead["grade"], lead["next_step"]) == ("jane@acme.com", "qualified", "book_demo")
+    assert lead["answers"]["budget"]["raw"] == "40k a year"
+    assert lead["conversations"][0]["page_url"] == "https://example.com/pricing"
+    assert lead["consents"][0]["granted"] is True
+
+    # Same answers again: nothing new to say or store.
+    again = CollectingDispatcher()
+    assert await action.run(again, make_tracker(slots={**QUALIFIED_SLOTS, "outcome": outcome}, active=False),
+                            DOMAIN) == []
+    assert again.messages == []
+
+
+async def test_no_contact_details_stored_without_consent(playbook, sessions, dispatcher) -> None:
+    slots = {**QUALIFIED_SLOTS, "consent": answer("consent", "no", {"granted": False, "text_version": "v"})}
+    action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
+    await action.run(dispatcher, make_tracker(slots=slots, active=False), DOMAIN)
+    with sessions() as session:
+        lead = get_lead_by_conversation(session=session, sender_id="visitor-1")
+    assert lead is not None
+    assert lead["email"] is None and lead["name"] is None
+    assert "email" not in lead["answers"] and "name" not in lead["answers"]
+
+
+async def test_failed_write_is_never_reported_as_success(playbook, dispatcher) -> None:
+    def broken_sessions():
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(broken_sessions), today=fixed(TODAY))
+    events = await action.run(dispatcher, make_tracker(slots=QUALIFIED_SLOTS, active=False), DOMAIN)
+    assert slot_events(events)["outcome"]["saved"] is False
+    assert [m["response"] for m in dispatcher.messages] == ["utter_save_failed"]
+
+
+async def test_explain_why_for_the_open_question(dispatcher) -> None:
+    await ActionExplainWhy().run(dispatcher, make_tracker("why?", intent="ask_why", requested="budget"), DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_why_budget"]
+
+
+async def test_start_over_resets_every_slot(dispatcher) -> None:
+    events = await ActionStartOver().run(dispatcher, make_tracker("start over", intent="start_over"), DOMAIN)
+    assert events == [AllSlotsReset()]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_start_over"]
+
+
+def test_slot_set_shape() -> None:
+    assert SlotSet("x", 1) == {"event": "slot", "timestamp": None, "name": "x", "value": 1}
