@@ -1,0 +1,314 @@
+"""The marketing-owned playbook: loaded from YAML, validated, versioned.
+
+Every problem is reported with the key path and why, one per line, e.g.
+"playbook.yml: weights: must sum to 100 (got 95)". Unknown keys are rejected so a
+typo never silently changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
+
+from bot.profile import REGIONS, SENIORITIES
+from bot.vocab import CRITERIA, INDUSTRIES, NEXT_STEPS, REASONS
+
+Authority = Literal["decision_maker", "influencer", "none"]
+
+
+class PlaybookError(ValueError):
+    """An invalid playbook; `problems` holds one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
+
+
+class _Model(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Company(_Model):
+    name: str
+    product: str
+
+
+class CompanySize(_Model):
+    min: int
+    ideal_min: int
+    ideal_max: int
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["min"] < 1:
+            raise ValueError(f"min ({values['min']}) must be at least 1")
+        if values["ideal_min"] < values["min"]:
+            raise ValueError(f"ideal_min ({values['ideal_min']}) below min ({values['min']})")
+        if values["ideal_max"] < values["ideal_min"]:
+            raise ValueError(f"ideal_max ({values['ideal_max']}) below ideal_min ({values['ideal_min']})")
+        return values
+
+
+class Icp(_Model):
+    company_size: CompanySize
+    industries: list[str]
+    regions: list[str]
+    countries_excluded: list[str] = []
+
+    @validator("industries", each_item=True)
+    def _industry(cls, value: str) -> str:
+        if value not in INDUSTRIES:
+            raise ValueError(f"unknown industry {value!r} (known: {', '.join(INDUSTRIES)})")
+        return value
+
+    @validator("regions", each_item=True)
+    def _region(cls, value: str) -> str:
+        if value not in REGIONS:
+            raise ValueError(f"unknown region {value!r} (known: {', '.join(REGIONS)})")
+        return value
+
+    @validator("countries_excluded", each_item=True)
+    def _country(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha() or not value.isupper():
+            raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 code like 'DE'")
+        return value
+
+
+class Budget(_Model):
+    min_annual: float
+    currency: str
+    fx_to_currency: dict[str, float]
+
+    @root_validator(skip_on_failure=True)
+    def _rates(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["min_annual"] < 0:
+            raise ValueError("min_annual must not be negative")
+        if values["currency"] not in values["fx_to_currency"]:
+            raise ValueError(f"fx_to_currency has no rate for the playbook currency {values['currency']!r}")
+        for code, rate in values["fx_to_currency"].items():
+            if rate <= 0:
+                raise ValueError(f"fx_to_currency.{code}: rate must be positive")
+        return values
+
+
+class UseCase(_Model):
+    label: str
+    keywords: list[str]
+
+    @validator("keywords")
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value or any(not k.strip() for k in value):
+            raise ValueError("needs at least one non-empty keyword")
+        return value
+
+
+class Timeline(_Model):
+    qualified_within_months: float
+    nurture_within_months: float
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["nurture_within_months"] < values["qualified_within_months"]:
+            raise ValueError("nurture_within_months must not be below qualified_within_months")
+        return values
+
+
+class Thresholds(_Model):
+    qualified: int
+    must_not_miss: list[str] = []
+
+    @validator("qualified")
+    def _range(cls, value: int) -> int:
+        if not 0 <= value <= 100:
+            raise ValueError(f"must be between 0 and 100 (got {value})")
+        return value
+
+    @validator("must_not_miss", each_item=True)
+    def _criterion(cls, value: str) -> str:
+        if value not in CRITERIA:
+            raise ValueError(f"unknown criterion {value!r} (known: {', '.join(CRITERIA)})")
+        return value
+
+
+class Competitor(_Model):
+    name: str
+    domains: list[str] = []
+
+
+class Knockouts(_Model):
+    competitors: list[Competitor] = []
+    student: bool = True
+    job_seeker: bool = True
+    vendor_pitch: bool = True
+    spam: bool = True
+
+
+class GrayArea(_Model):
+    enabled: bool = True
+    growth_horizon_months: int = 24
+
+
+class Signal(_Model):
+    points: int
+    max: int
+    hint: str | None = None
+
+    @validator("hint")
+    def _hint(cls, value: str | None) -> str | None:
+        if value is not None and value not in REASONS:
+            raise ValueError(f"unknown reason {value!r}")
+        return value
+
+
+class Links(_Model):
+    privacy_url: str
+    resources_url: str
+    student_resources_url: str
+    careers_url: str
+
+
+class Consent(_Model):
+    text_version: str
+    text: str
+
+
+class Playbook(_Model):
+    """A validated playbook. `version` is the marketing version plus a hash of the file."""
+
+    version: str
+    company: Company
+    icp: Icp
+    budget: Budget
+    authority: dict[str, Authority]
+    use_cases: dict[str, UseCase]
+    timeline: Timeline
+    weights: dict[str, float]
+    unknown_credit: float = 0.5
+    thresholds: Thresholds
+    knockouts: Knockouts
+    gray_area: GrayArea
+    next_steps: dict[str, str]
+    nurture_tracks: dict[str, str]
+    signals: dict[str, Signal] = {}
+    signal_cap: int = 20
+    links: Links
+    consent: Consent
+
+    @validator("authority")
+    def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in value if k not in SENIORITIES]
+        if unknown:
+            raise ValueError(f"unknown seniority {unknown[0]!r} (known: {', '.join(SENIORITIES)})")
+        return value
+
+    @validator("use_cases")
+    def _use_cases(cls, value: dict[str, UseCase]) -> dict[str, UseCase]:
+        if not value:
+            raise ValueError("needs at least one use case")
+        return value
+
+    @validator("weights")
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = [k for k in value if k not in CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criterion {unknown[0]!r} (known: {', '.join(CRITERIA)})")
+        missing = [k for k in CRITERIA if k not in value]
+        if missing:
+            raise ValueError(f"missing weight for {', '.join(missing)}")
+        if any(w < 0 for w in value.values()):
+            raise ValueError("weights must not be negative")
+        total = sum(value.values())
+        if abs(total - 100) > 1e-9:
+            raise ValueError(f"must sum to 100 (got {total:g})")
+        return value
+
+    @validator("unknown_credit")
+    def _credit(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise ValueError(f"must be between 0 and 1 (got {value})")
+        return value
+
+    @validator("next_steps")
+    def _next_steps(cls, value: dict[str, str]) -> dict[str, str]:
+        for reason, step in value.items():
+            if reason not in REASONS:
+                raise ValueError(f"unknown reason {reason!r} (known: {', '.join(REASONS)})")
+            if step not in NEXT_STEPS:
+                raise ValueError(f"{reason}: unknown next step {step!r} (known: {', '.join(NEXT_STEPS)})")
+        return value
+
+    @validator("nurture_tracks")
+    def _tracks(cls, value: dict[str, str]) -> dict[str, str]:
+        for reason in value:
+            if reason not in REASONS and reason != "qualified_no_booking":
+                raise ValueError(f"unknown reason {reason!r}")
+        return value
+
+    def authority_map(self) -> dict[str, str]:
+        """Seniority -> decision_maker / influencer / none."""
+        return dict(self.authority)
+
+    def use_case_keywords(self) -> dict[str, list[str]]:
+        """Use-case key -> keyword phrases, for the Need parser."""
+        return {key: list(case.keywords) for key, case in self.use_cases.items()}
+
+    def to_usd_like(self, amount: float, currency: str | None) -> float | None:
+        """Convert an amount to the playbook currency; None when the currency has no rate."""
+        code = currency or self.budget.currency
+        rate = self.budget.fx_to_currency.get(code)
+        base = self.budget.fx_to_currency[self.budget.currency]
+        return None if rate is None else amount * rate / base
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if part == "__root__":
+            continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def parse_playbook(text: str, source: str = "<string>") -> Playbook:
+    """Validate playbook YAML text; raise PlaybookError naming each bad key."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise PlaybookError(source, [f"{where}invalid YAML: {getattr(err, 'problem', err)}"]) from None
+    if not isinstance(data, dict):
+        raise PlaybookError(source, ["the playbook must be a mapping of keys to values"])
+    version = data.get("version")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    if isinstance(version, (str, int, float)) and str(version).strip():
+        data = {**data, "version": f"{version}+{digest}"}
+    try:
+        return Playbook.parse_obj(data)
+    except ValidationError as err:
+        problems = []
+        for error in err.errors():
+            message = error["msg"]
+            if error["type"] == "value_error.extra":
+                message = "unknown key (not part of the playbook)"
+            elif error["type"] == "value_error.missing":
+                message = "missing (required)"
+            problems.append(f"{_location(error['loc'])}: {message}")
+        raise PlaybookError(source, problems) from None
+
+
+def load_playbook(path: str | Path) -> Playbook:
+    """Read and validate a playbook file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise PlaybookError(str(path), [f"cannot read the file: {err.strerror}"]) from None
+    return parse_playbook(text, source=path.name if path.name else str(path))
