@@ -1,0 +1,1 @@
+"""The lead store: SQLAlchemy models, engine set-up and repository functions."""

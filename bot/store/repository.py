@@ -1,0 +1,372 @@
+"""Repository functions over plain data. Callers own the session and its transaction:
+
+    with sessions() as session, session.begin():
+        lead_id = save_qualification(session=session, ...)
+
+`lead_to_dict` is the stable JSON shape sales tools and CRMs read (README, "Lead record JSON"):
+{"id", "email", "name", "company_name", "grade", "score", "reasons" (codes, primary first),
+ "next_step", "playbook_version", "email_flag", "created_at", "updated_at",
+ "answers": {field: {"raw", "normalized", "declined", "answered_at"}} (latest per field),
+ "answer_history": [...], "score_history": [...], "consents": [...], "conversations": [...]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.models import Answer, Consent, Conversation, Lead, ScoreSnapshot, utcnow
+
+
+@dataclass(frozen=True)
+class AnswerIn:
+    """One answer to store."""
+
+    field: str
+    raw: str
+    normalized: dict[str, Any] | None
+    declined: bool
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class ScoreIn:
+    """A score to store as a snapshot and on the lead."""
+
+    score: int
+    grade: str
+    reasons: list[str]
+    criteria: list[dict[str, Any]]
+    next_step: str
+    playbook_version: str
+
+
+@dataclass(frozen=True)
+class ConsentIn:
+    """Consent given or refused."""
+
+    purpose: str
+    granted: bool
+    text_version: str
+    channel: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class SourceIn:
+    """Where the conversation came from."""
+
+    channel: str
+    page_url: str | None = None
+    referrer: str | None = None
+    utm: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContactIn:
+    """Contact details (name and email only with consent)."""
+
+    email: str | None
+    name: str | None = None
+    company_name: str | None = None
+    email_flag: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    """Dedup key: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    moment = _aware(moment)
+    return moment.isoformat() if moment else None
+
+
+def touch_conversation(*, session: Session, sender_id: str, source: SourceIn) -> Conversation:
+    """Create the conversation row, or refresh its last-seen time and source."""
+    conversation = session.execute(
+        select(Conversation).where(Conversation.sender_id == sender_id)
+    ).scalar_one_or_none()
+    if conversation is None:
+        conversation = Conversation(sender_id=sender_id, channel=source.channel, extra=dict(source.metadata))
+        session.add(conversation)
+    conversation.last_seen_at = utcnow()
+    conversation.channel = source.channel or conversation.channel
+    if source.page_url and not conversation.page_url:
+        conversation.page_url = source.page_url
+    if source.referrer and not conversation.referrer:
+        conversation.referrer = source.referrer
+    for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"):
+        if source.utm.get(key) and not getattr(conversation, key):
+            setattr(conversation, key, str(source.utm[key])[:200])
+    if source.metadata:
+        conversation.extra = {**(conversation.extra or {}), **dict(source.metadata)}
+    session.flush()
+    return conversation
+
+
+def _lead_for_email(session: Session, email: str, anonymous: Lead | None) -> Lead:
+    """The lead owning `email`; an anonymous lead of this conversation takes it if free."""
+    owner = session.execute(select(Lead).where(Lead.email == email)).scalar_one_or_none()
+    if owner is not None:
+        return owner
+    if anonymous is not None:
+        anonymous.email = email
+        try:
+            with session.begin_nested():
+                session.flush()
+            return anonymous
+        except IntegrityError:
+            anonymous.email = None  # someone else took it a moment ago
+            return session.execute(select(Lead).where(Lead.email == email)).scalar_one()
+    lead = Lead(email=email, reasons=[])
+    try:
+        with session.begin_nested():
+            session.add(lead)
+            session.flush()
+        return lead
+    except IntegrityError:
+        # A concurrent conversation created the lead first: use it.
+        return session.execute(select(Lead).where(Lead.email == email)).scalar_one()
+
+
+def _merge_into(session: Session, source: Lead, target: Lead) -> None:
+    """Move everything of `source` to `target` and delete `source` (same person)."""
+    kept = select(Consent.purpose, Consent.recorded_at).where(Consent.lead_id == target.id)
+    for purpose, recorded_at in session.execute(kept).all():
+        session.execute(
+            delete(Consent).where(
+                Consent.lead_id == source.id, Consent.purpose == purpose, Consent.recorded_at == recorded_at
+            )
+        )
+    for model in (Answer, ScoreSnapshot, Consent, Conversation):
+        session.execute(update(model).where(model.lead_id == source.id).values(lead_id=target.id))
+    session.flush()
+    session.execute(delete(Lead).where(Lead.id == source.id))
+    session.expire_all()
+
+
+def save_qualification(
+    *,
+    session: Session,
+    sender_id: str,
+    source: SourceIn,
+    contact: ContactIn,
+    answers: Sequence[AnswerIn],
+    score: ScoreIn,
+    consents: Sequence[ConsentIn] = (),
+) -> int:
+    """Store the outcome of a conversation on its lead (created or deduplicated); return the lead id."""
+    conversation = touch_conversation(session=session, sender_id=sender_id, source=source)
+    current = session.get(Lead, conversation.lead_id) if conversation.lead_id else None
+    if contact.email:
+        email = normalise_email(contact.email)
+        anonymous = current if current is not None and current.email is None else None
+        lead = _lead_for_email(session, email, anonymous)
+        if current is not None and current.id != lead.id:
+            if current.email is None:
+                _merge_into(session, current, lead)
+            conversation = session.execute(
+                select(Conversation).where(Conversation.sender_id == sender_id)
+            ).scalar_one()
+    elif current is not None:
+        lead = current
+    else:
+        lead = Lead(reasons=[])
+        session.add(lead)
+        session.flush()
+    conversation.lead_id = lead.id
+
+    if contact.name:
+        lead.name = contact.name
+    if contact.company_name:
+        lead.company_name = contact.company_name
+    if contact.email_flag is not None or contact.email:
+        lead.email_flag = contact.email_flag
+    lead.grade, lead.score, lead.reasons = score.grade, score.score, list(score.reasons)
+    lead.next_step, lead.playbook_version = score.next_step, score.playbook_version
+    lead.updated_at = utcnow()
+
+    stored = {
+        (row.field, _aware(row.answered_at))
+        for row in session.execute(select(Answer).where(Answer.conversation_id == conversation.id)).scalars()
+    }
+    for answer in answers:
+        key = (answer.field, _aware(answer.answered_at))
+        if key in stored:
+            continue
+        stored.add(key)
+        session.add(
+            Answer(
+                lead_id=lead.id,
+                conversation_id=conversation.id,
+                field=answer.field,
+                raw_text=answer.raw,
+                normalized=answer.normalized,
+                declined=answer.declined,
+                answered_at=_aware(answer.answered_at),
+            )
+        )
+    session.add(
+        ScoreSnapshot(
+            lead_id=lead.id,
+            conversation_id=conversation.id,
+            score=score.score,
+            grade=score.grade,
+            reasons=list(score.reasons),
+            criteria=list(score.criteria),
+            next_step=score.next_step,
+            playbook_version=score.playbook_version,
+        )
+    )
+    known = {
+        (row.purpose, _aware(row.recorded_at))
+        for row in session.execute(select(Consent).where(Consent.lead_id == lead.id)).scalars()
+    }
+    for consent in consents:
+        if (consent.purpose, _aware(consent.recorded_at)) in known:
+            continue
+        session.add(
+            Consent(
+                lead_id=lead.id,
+                conversation_id=conversation.id,
+                purpose=consent.purpose,
+                granted=consent.granted,
+                text_version=consent.text_version,
+                channel=consent.channel,
+                recorded_at=_aware(consent.recorded_at),
+            )
+        )
+    session.flush()
+    return int(lead.id)
+
+
+def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
+    """The stable JSON shape of a lead (see the module docstring)."""
+    answers = session.execute(
+        select(Answer).where(Answer.lead_id == lead.id).order_by(Answer.answered_at, Answer.id)
+    ).scalars().all()
+    history = [
+        {
+            "field": a.field,
+            "raw": a.raw_text,
+            "normalized": a.normalized,
+            "declined": a.declined,
+            "answered_at": _iso(a.answered_at),
+        }
+        for a in answers
+    ]
+    latest = {item["field"]: {k: v for k, v in item.items() if k != "field"} for item in history}
+    snapshots = session.execute(
+        select(ScoreSnapshot).where(ScoreSnapshot.lead_id == lead.id).order_by(ScoreSnapshot.id)
+    ).scalars()
+    consents = session.execute(select(Consent).where(Consent.lead_id == lead.id).order_by(Consent.id)).scalars()
+    conversations = session.execute(
+        select(Conversation).where(Conversation.lead_id == lead.id).order_by(Conversation.id)
+    ).scalars()
+    return {
+        "id": lead.id,
+        "email": lead.email,
+        "name": lead.name,
+        "company_name": lead.company_name,
+        "grade": lead.grade,
+        "score": lead.score,
+        "reasons": list(lead.reasons or []),
+        "next_step": lead.next_step,
+        "playbook_version": lead.playbook_version,
+        "email_flag": lead.email_flag,
+        "created_at": _iso(lead.created_at),
+        "updated_at": _iso(lead.updated_at),
+        "answers": latest,
+        "answer_history": history,
+        "score_history": [
+            {
+                "score": s.score,
+                "grade": s.grade,
+                "reasons": s.reasons,
+                "next_step": s.next_step,
+                "playbook_version": s.playbook_version,
+                "criteria": s.criteria,
+                "created_at": _iso(s.created_at),
+            }
+            for s in snapshots
+        ],
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "text_version": c.text_version,
+                "channel": c.channel,
+                "recorded_at": _iso(c.recorded_at),
+            }
+            for c in consents
+        ],
+        "conversations": [
+            {
+                "sender_id": c.sender_id,
+                "channel": c.channel,
+                "started_at": _iso(c.started_at),
+                "page_url": c.page_url,
+                "referrer": c.referrer,
+                "utm": {
+                    key: getattr(c, key)
+                    for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+                    if getattr(c, key)
+                },
+            }
+            for c in conversations
+        ],
+    }
+
+
+def get_lead_by_conversation(*, session: Session, sender_id: str) -> dict[str, Any] | None:
+    """The lead of a Rasa conversation, or None."""
+    lead = session.execute(
+        select(Lead).join(Conversation, Conversation.lead_id == Lead.id).where(Conversation.sender_id == sender_id)
+    ).scalar_one_or_none()
+    return lead_to_dict(session, lead) if lead else None
+
+
+def get_lead_by_email(*, session: Session, email: str) -> dict[str, Any] | None:
+    """The lead with this (normalised) email, or None."""
+    lead = session.execute(select(Lead).where(Lead.email == normalise_email(email))).scalar_one_or_none()
+    return lead_to_dict(session, lead) if lead else None
+
+
+def list_leads(*, session: Session, grade: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Summary rows, newest first."""
+    query = select(Lead).order_by(Lead.updated_at.desc(), Lead.id.desc()).limit(limit)
+    if grade:
+        query = query.where(Lead.grade == grade)
+    return [
+        {
+            "id": lead.id,
+            "email": lead.email,
+            "name": lead.name,
+            "company_name": lead.company_name,
+            "grade": lead.grade,
+            "score": lead.score,
+            "primary_reason": (lead.reasons or [None])[0],
+            "next_step": lead.next_step,
+            "updated_at": _iso(lead.updated_at),
+        }
+        for lead in session.execute(query).scalars()
+    ]
+
+
+def count_leads(*, session: Session) -> int:
+    """Number of leads."""
+    return int(session.execute(select(func.count(Lead.id))).scalar_one())
