@@ -37,7 +37,7 @@ from typing import Any
 
 from bot.describe import describe, money
 from bot.playbook import Playbook
-from bot.vocab import CRITERIA, DECLINED, KNOCKOUT_REASONS
+from bot.vocab import CRITERIA, DECLINED
 
 _SOURCE_FIELD = {
     "budget": "budget",
@@ -124,7 +124,9 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
             return result("unknown", unknown_share, "Budget not sure yet: scored as unknown")
         converted = playbook.to_usd_like(float(annual), value.get("currency"))
         if converted is None:
-            return result("unknown", unknown_share, f"Budget in {value.get('currency')}: no exchange rate, unknown")
+            return result(
+                "unknown", unknown_share, f"Budget in {value.get('currency')}: no exchange rate, unknown"
+            )
         said = money(converted, playbook.budget.currency)
         if converted >= playbook.budget.min_annual:
             return result("met", 1, f"Budget {said}/yr meets the {minimum} minimum")
@@ -160,18 +162,30 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
         months = (date.fromisoformat(str(value["date"])) - today).days / 30.44
         when = describe("timeline", value)
         if months <= playbook.timeline.qualified_within_months:
-            return result("met", 1, f"Live {when}, within {playbook.timeline.qualified_within_months:g} months")
+            return result(
+                "met", 1, f"Live {when}, within {playbook.timeline.qualified_within_months:g} months"
+            )
         if months <= playbook.timeline.nurture_within_months:
-            return result("partial", 0.5, f"Live {when}: later than {playbook.timeline.qualified_within_months:g} "
-                                          "months", "timeline")
-        return result("missed", 0, f"Live {when}: more than {playbook.timeline.nurture_within_months:g} months away",
-                      "timeline")
+            return result(
+                "partial",
+                0.5,
+                f"Live {when}: later than {playbook.timeline.qualified_within_months:g} months",
+                "timeline",
+            )
+        return result(
+            "missed",
+            0,
+            f"Live {when}: more than {playbook.timeline.nurture_within_months:g} months away",
+            "timeline",
+        )
 
     if name == "icp_size":
         size = playbook.icp.company_size
         employees = int(value.get("employees") or 0)
         if size.ideal_min <= employees <= size.ideal_max:
-            return result("met", 1, f"{employees} people: in the ideal band {size.ideal_min}-{size.ideal_max}")
+            return result(
+                "met", 1, f"{employees} people: in the ideal band {size.ideal_min}-{size.ideal_max}"
+            )
         if employees >= size.min:
             return result("partial", 0.75, f"{employees} people: in the ICP, outside the ideal band")
         return result("missed", 0, f"{employees} people: below the minimum of {size.min}", "icp_size")
@@ -180,8 +194,12 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
         industry = value.get("industry")
         if industry in playbook.icp.industries:
             return result("met", 1, f"{str(industry).replace('_', ' ').capitalize()} is an ICP industry")
-        return result("missed", 0, f"{str(industry).replace('_', ' ').capitalize()} is not an ICP industry",
-                      "icp_industry")
+        return result(
+            "missed",
+            0,
+            f"{str(industry).replace('_', ' ').capitalize()} is not an ICP industry",
+            "icp_industry",
+        )
 
     # icp_region
     country, region = value.get("country"), value.get("region")
@@ -197,7 +215,9 @@ def _knockouts(profile: Mapping[str, Any], playbook: Playbook) -> list[str]:
     knockout = _value(profile, "knockout")
     kind = knockout.get("kind") if isinstance(knockout, Mapping) else None
     role = _value(profile, "role")
-    if rules.student and (kind == "student" or (isinstance(role, Mapping) and role.get("seniority") == "student")):
+    if rules.student and (
+        kind == "student" or (isinstance(role, Mapping) and role.get("seniority") == "student")
+    ):
         found.append("student")
     for code in ("job_seeker", "vendor_pitch", "spam"):
         if kind == code and getattr(rules, code):
@@ -207,7 +227,9 @@ def _knockouts(profile: Mapping[str, Any], playbook: Playbook) -> list[str]:
     name = str(company.get("name", "")).strip().lower() if isinstance(company, Mapping) else ""
     domain = str(email.get("domain", "")).lower() if isinstance(email, Mapping) else ""
     for competitor in rules.competitors:
-        if (name and name == competitor.name.lower()) or (domain and domain in [d.lower() for d in competitor.domains]):
+        if (name and name == competitor.name.lower()) or (
+            domain and domain in [d.lower() for d in competitor.domains]
+        ):
             found.append("competitor")
             break
     return found
@@ -240,8 +262,9 @@ def score_lead(profile: Mapping[str, Any], playbook: Playbook, *, today: date | 
     total = max(0, min(100, _round(sum(c.points for c in criteria.values()))))
     ordered = list(criteria.values())
 
-    def finish(grade: str, reasons: list[str], next_step: str, track: str | None, gray: bool,
-               notes: list[str]) -> ScoreResult:
+    def finish(
+        grade: str, reasons: list[str], next_step: str, track: str | None, gray: bool, notes: list[str]
+    ) -> ScoreResult:
         return ScoreResult(total, grade, ordered, reasons, next_step, track, gray, playbook.version, notes)
 
     scored_reasons = [
@@ -255,24 +278,53 @@ def score_lead(profile: Mapping[str, Any], playbook: Playbook, *, today: date | 
     knockouts = _knockouts(profile, playbook)
     if knockouts:
         notes = [f"Knock-out: {', '.join(k.replace('_', ' ') for k in knockouts)}"]
-        return finish("disqualified", knockouts + [r for r in scored_reasons if r not in knockouts], "close",
-                      None, False, notes)
+        return finish(
+            "disqualified",
+            knockouts + [r for r in scored_reasons if r not in knockouts],
+            "close",
+            None,
+            False,
+            notes,
+        )
     if _invalid_contact(profile):
-        return finish("disqualified", ["invalid_contact", *scored_reasons], "close", None, False,
-                      ["Only an invalid or temporary email address was given"])
+        return finish(
+            "disqualified",
+            ["invalid_contact", *scored_reasons],
+            "close",
+            None,
+            False,
+            ["Only an invalid or temporary email address was given"],
+        )
 
     missed = {c.name for c in ordered if c.status == "missed"}
     if total >= playbook.thresholds.qualified and not missed & set(playbook.thresholds.must_not_miss):
-        return finish("qualified", [], "book_demo", None, False, [f"Score {total} >= {playbook.thresholds.qualified}"])
+        return finish(
+            "qualified", [], "book_demo", None, False, [f"Score {total} >= {playbook.thresholds.qualified}"]
+        )
 
     if _gray_area(profile, playbook, criteria):
         reasons = ["icp_size", *[r for r in scored_reasons if r != "icp_size"]]
-        return finish("nurture", reasons, "discovery_call", playbook.nurture_tracks.get("icp_size"), True,
-                      ["Gray area: small today, decision maker, growing: discovery call"])
+        return finish(
+            "nurture",
+            reasons,
+            "discovery_call",
+            playbook.nurture_tracks.get("icp_size"),
+            True,
+            ["Gray area: small today, decision maker, growing: discovery call"],
+        )
 
     reasons = scored_reasons or ["low_engagement"]
     primary = reasons[0]
-    notes = [f"Score {total} below {playbook.thresholds.qualified}" if total < playbook.thresholds.qualified
-             else f"Missed a must-have: {', '.join(sorted(missed & set(playbook.thresholds.must_not_miss)))}"]
-    return finish("nurture", reasons, playbook.next_steps.get(primary, "nurture"),
-                  playbook.nurture_tracks.get(primary), False, notes)
+    notes = [
+        f"Score {total} below {playbook.thresholds.qualified}"
+        if total < playbook.thresholds.qualified
+        else f"Missed a must-have: {', '.join(sorted(missed & set(playbook.thresholds.must_not_miss)))}"
+    ]
+    return finish(
+        "nurture",
+        reasons,
+        playbook.next_steps.get(primary, "nurture"),
+        playbook.nurture_tracks.get(primary),
+        False,
+        notes,
+    )

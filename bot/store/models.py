@@ -110,7 +110,9 @@ class Consent(Base):
     """Consent given or refused, with the version of the text shown."""
 
     __tablename__ = "consents"
-    __table_args__ = (UniqueConstraint("lead_id", "purpose", "recorded_at", name="uq_consents_lead_purpose_at"),)
+    __table_args__ = (
+        UniqueConstraint("lead_id", "purpose", "recorded_at", name="uq_consents_lead_purpose_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)

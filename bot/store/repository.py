@@ -256,9 +256,13 @@ def save_qualification(
 
 def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
     """The stable JSON shape of a lead (see the module docstring)."""
-    answers = session.execute(
-        select(Answer).where(Answer.lead_id == lead.id).order_by(Answer.answered_at, Answer.id)
-    ).scalars().all()
+    answers = (
+        session.execute(
+            select(Answer).where(Answer.lead_id == lead.id).order_by(Answer.answered_at, Answer.id)
+        )
+        .scalars()
+        .all()
+    )
     history = [
         {
             "field": a.field,
@@ -273,7 +277,9 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
     snapshots = session.execute(
         select(ScoreSnapshot).where(ScoreSnapshot.lead_id == lead.id).order_by(ScoreSnapshot.id)
     ).scalars()
-    consents = session.execute(select(Consent).where(Consent.lead_id == lead.id).order_by(Consent.id)).scalars()
+    consents = session.execute(
+        select(Consent).where(Consent.lead_id == lead.id).order_by(Consent.id)
+    ).scalars()
     conversations = session.execute(
         select(Conversation).where(Conversation.lead_id == lead.id).order_by(Conversation.id)
     ).scalars()
@@ -335,7 +341,9 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
 def get_lead_by_conversation(*, session: Session, sender_id: str) -> dict[str, Any] | None:
     """The lead of a Rasa conversation, or None."""
     lead = session.execute(
-        select(Lead).join(Conversation, Conversation.lead_id == Lead.id).where(Conversation.sender_id == sender_id)
+        select(Lead)
+        .join(Conversation, Conversation.lead_id == Lead.id)
+        .where(Conversation.sender_id == sender_id)
     ).scalar_one_or_none()
     return lead_to_dict(session, lead) if lead else None
 

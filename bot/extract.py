@@ -1,0 +1,180 @@
+"""Find every field a visitor volunteers in one message, and read answers in context.
+
+Runs on every message. Values with a recognisable form (money, head counts, dates,
+titles, places, industries, emails, use cases) are taken from anywhere in the message;
+free-text answers (a need in the visitor's words, a company or person name) only as
+the answer to the question being asked. Never raises; long input is capped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.parsing.budget import find_budget
+from bot.parsing.company_size import find_company_size
+from bot.parsing.decline import is_decline
+from bot.parsing.email import find_email
+from bot.parsing.geo import find_country
+from bot.parsing.growth import parse_growth_plan
+from bot.parsing.knockout import detect_knockout
+from bot.parsing.lexicon import find_industry, find_use_case, nlp
+from bot.parsing.names import (
+    clean_free_text,
+    find_explicit_company,
+    find_explicit_name,
+    has_words,
+    is_question,
+    parse_company_name,
+    parse_name,
+    parse_other_deciders,
+)
+from bot.parsing.role import find_role
+
+MAX_CHARS = 2000
+
+_RESEARCHING = (
+    "just researching", "just looking", "researching", "research", "browsing", "just browsing", "exploring",
+    "looking around", "curious", "just curious", "not sure yet what", "checking options", "comparing tools",
+)  # fmt: skip
+
+#: Fields whose answer must have a recognisable form; an unreadable answer gets a re-prompt.
+PARSED = ("budget", "company_size", "timeline", "country", "industry", "role")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One field found in a message: the span it came from and its normalised value."""
+
+    field: str
+    raw: str
+    value: dict[str, Any] | None
+    declined: bool = False
+    error: str | None = None
+
+
+def _span_text(text: str, span: tuple[int, int]) -> str:
+    return text[span[0] : span[1]].strip() or text.strip()
+
+
+def _need(text: str, doc: Any, use_cases: Mapping[str, Sequence[str]], requested: bool) -> Extracted | None:
+    found = find_use_case(doc, use_cases)
+    if found:
+        key, span = found
+        raw = clean_free_text(text) if requested else _span_text(text, span)
+        return Extracted("need", raw, {"use_case": key, "status": "matched"})
+    lowered = text.lower()
+    if any(phrase in lowered for phrase in _RESEARCHING) and (requested or "just" in lowered):
+        return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})
+    if requested and has_words(text) and not is_question(text):
+        return Extracted("need", clean_free_text(text), {"use_case": None, "status": "unmatched"})
+    return None
+
+
+def extract_fields(
+    text: str,
+    *,
+    today: date,
+    use_cases: Mapping[str, Sequence[str]] | None = None,
+    requested: str | None = None,
+    free_text: bool = True,
+) -> dict[str, Extracted]:
+    """Every field found in `text`; `requested` is the open question (if any)."""
+    text = (text or "")[:MAX_CHARS]
+    if not text.strip():
+        return {}
+    use_cases = use_cases or {}
+    if requested and is_decline(text):
+        return {requested: Extracted(requested, clean_free_text(text), None, declined=True)}
+    found: dict[str, Extracted] = {}
+    taken: list[tuple[int, int]] = []
+    doc = nlp().make_doc(text)
+
+    email = find_email(text)
+    if email:
+        found["email"] = Extracted("email", _span_text(text, email[1]), email[0])
+        taken.append(email[1])
+    size = find_company_size(text, requested=requested == "company_size")
+    if size:
+        found["company_size"] = Extracted("company_size", _span_text(text, size[1]), size[0])
+        taken.append(size[1])
+    timeline = find_timeline_safe(text, today, requested == "timeline")
+    if timeline:
+        found["timeline"] = Extracted("timeline", _span_text(text, timeline[1]), timeline[0])
+        taken.append(timeline[1])
+    budget = find_budget(text, requested=requested == "budget", exclude=taken)
+    if budget:
+        found["budget"] = Extracted("budget", _span_text(text, budget[1]), budget[0])
+    # A company or person name is answered in its own words: "Acme Robotics" names a company,
+    # it does not say the industry; "Berlin Bakery" does not say the country.
+    naming = requested in ("company_name", "name") and free_text
+    role = None if naming else find_role(text)
+    if role:
+        found["role"] = Extracted("role", _span_text(text, role[1]), role[0])
+    place = None if naming else find_country(doc, requested=requested == "country")
+    if place:
+        found["country"] = Extracted("country", _span_text(text, place[1]), place[0])
+    industry = None if naming else find_industry(doc, requested=requested == "industry")
+    if industry:
+        found["industry"] = Extracted("industry", _span_text(text, industry[1]), industry[0])
+    need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text)
+    if need:
+        found["need"] = need
+    name = find_explicit_name(text)
+    if name:
+        found["name"] = Extracted("name", _span_text(text, name[1]), name[0])
+    company = find_explicit_company(text)
+    if company:
+        found["company_name"] = Extracted("company_name", _span_text(text, company[1]), company[0])
+    knockout = detect_knockout(text)
+    if knockout and (knockout["kind"] != "spam" or not found):
+        found["knockout"] = Extracted("knockout", clean_free_text(text), knockout)
+
+    if requested and requested not in found:
+        answer = _answer_in_context(text, requested, today, free_text)
+        # A message that volunteered or corrected something else is not a bad answer to this question.
+        if answer is not None and not (
+            found and (answer.error or (answer.value or {}).get("kind") == "invalid")
+        ):
+            found[requested] = answer
+    return found
+
+
+def find_timeline_safe(
+    text: str, today: date, requested: bool
+) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """find_timeline, imported lazily so dateparser loads once and never breaks extraction."""
+    from bot.parsing.timeline import find_timeline
+
+    return find_timeline(text, today, requested=requested)
+
+
+def _answer_in_context(text: str, requested: str, today: date, free_text: bool) -> Extracted | None:
+    """The whole message read as the answer to the open question."""
+    raw = clean_free_text(text)
+    if requested == "email":
+        return Extracted(
+            "email", raw, {"email": None, "domain": None, "kind": "invalid", "error": "no_email"}
+        )
+    if requested in PARSED:
+        if not has_words(text) and not any(ch.isdigit() for ch in text):
+            return Extracted(requested, raw, None, error="not_understood")
+        if is_question(text) or not free_text:
+            return None
+        return Extracted(requested, raw, None, error="not_understood")
+    if not free_text:
+        return None
+    parsers = {
+        "company_name": parse_company_name,
+        "name": parse_name,
+        "other_deciders": parse_other_deciders,
+    }
+    if requested in parsers:
+        value = parsers[requested](text)
+        return Extracted(requested, raw, value) if value else None
+    if requested == "growth_plan":
+        value = parse_growth_plan(text, today)
+        return Extracted("growth_plan", raw, value) if value else None
+    return None

@@ -1,0 +1,201 @@
+"""Budgets: amount, currency, period, annualised ("$50k", "5k per month", "between 20 and 30k")."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.parsing.numbers import to_number, words_to_digits
+
+_CUR_SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP"}
+_CUR_WORD = {
+    "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "us$": "USD",
+    "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
+    "chf": "CHF", "franc": "CHF", "francs": "CHF",
+    "cad": "CAD", "aud": "AUD",
+}  # fmt: skip
+_PERIOD = [
+    (r"per\s+month|a\s+month|/\s*mo(nth)?\b|monthly|each\s+month|pm\b|p/m", "month"),
+    (r"per\s+quarter|a\s+quarter|quarterly|/\s*q\b", "quarter"),
+    (r"per\s+week|a\s+week|weekly", "week"),
+    (
+        r"per\s+(year|annum)|a\s+year|/\s*y(ea)?r\b|annually|yearly|annual|p\.?a\.?\b|each\s+year|per\s+yr",
+        "year",
+    ),
+    (r"one[-\s]?off|one[-\s]?time|in\s+total|total", "total"),
+]
+_PER_YEAR = {"year": 1, "month": 12, "quarter": 4, "week": 52, "total": 1, None: 1}
+
+_NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"
+_SUF = r"(?:k|m|mm|mio|bn|thousand|million|grand)\b"
+_CUR_PRE = r"(?:[$€£]|us\$|usd|eur|gbp|chf|cad|aud)"
+_CUR_POST = r"(?:[$€£]|usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks|quid|francs?)"
+_AMOUNT = rf"(?P<pre>{_CUR_PRE})?\s?(?P<num>{_NUM})\s?(?P<suf>{_SUF})?\s?(?P<post>{_CUR_POST})?(?![\w])"
+AMOUNT_RE = re.compile(_AMOUNT, re.IGNORECASE)
+RANGE_RE = re.compile(
+    rf"(?:between\s+)?(?P<a>{_CUR_PRE}?\s?(?:{_NUM})\s?(?:{_SUF})?\s?{_CUR_POST}?)\s*(?:-|–|to|and)\s*"
+    rf"(?P<b>{_CUR_PRE}?\s?(?:{_NUM})\s?(?:{_SUF})?\s?{_CUR_POST}?)(?![\w])",
+    re.IGNORECASE,
+)
+BUDGET_WORDS = re.compile(
+    r"\b(budget|budgeted|spend|spending|pay|paying|invest|investment|afford|allocate[d]?|price range|"
+    r"cost|costs|up to|max(imum)?|around|about|roughly|approx(imately)?)\b",
+    re.IGNORECASE,
+)
+NO_BUDGET_RE = re.compile(
+    r"\b(no budget|don'?t have (a |any )?budget|do not have (a |any )?budget|haven'?t (got |set )?(a )?budget|"
+    r"zero budget|budget (is )?(not|isn'?t) (approved|set|allocated)|no money|nothing allocated|"
+    r"not budgeted|without (a )?budget)\b",
+    re.IGNORECASE,
+)
+NOT_SURE_RE = re.compile(
+    r"\b(not sure|unsure|no idea|don'?t know|do not know|dunno|tbd|to be (decided|determined)|"
+    r"hard to say|depends|not decided|undecided|no clue|can'?t say yet)\b",
+    re.IGNORECASE,
+)
+_UNDER = re.compile(r"\b(under|below|less than|up to|max(imum)?|no more than|at most|<)\s*$", re.IGNORECASE)
+_OVER = re.compile(r"\b(over|above|more than|at least|min(imum)?|upwards of|\+|>)\s*$", re.IGNORECASE)
+
+
+def _currency(pre: str | None, post: str | None) -> str | None:
+    for token in (pre, post):
+        if token:
+            token = token.strip().lower()
+            if token in _CUR_SYMBOL:
+                return _CUR_SYMBOL[token]
+            if token in _CUR_WORD:
+                return _CUR_WORD[token]
+            if token.upper() in {"USD", "EUR", "GBP", "CHF", "CAD", "AUD"}:
+                return token.upper()
+    return None
+
+
+def _period(text: str) -> str | None:
+    for pattern, period in _PERIOD:
+        if re.search(pattern, text, re.IGNORECASE):
+            return period
+    return None
+
+
+def _parse_amount(fragment: str) -> tuple[float, str | None, bool] | None:
+    match = AMOUNT_RE.search(fragment)
+    if not match:
+        return None
+    value = to_number(match.group("num"), match.group("suf"))
+    if value is None:
+        return None
+    marked = bool(match.group("pre") or match.group("post") or match.group("suf"))
+    return value, _currency(match.group("pre"), match.group("post")), marked
+
+
+def _shape(
+    amount: float | None,
+    amount_max: float | None,
+    currency: str | None,
+    period: str | None,
+    annual_basis: float | None,
+) -> dict[str, Any]:
+    annual = None if annual_basis is None else round(annual_basis * _PER_YEAR[period], 2)
+    return {
+        "status": "amount",
+        "amount": amount,
+        "amount_max": amount_max,
+        "currency": currency,
+        "period": period,
+        "annual_amount": annual,
+    }
+
+
+def find_budget(
+    text: str, *, requested: bool = False, exclude: list[tuple[int, int]] | None = None
+) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """The budget in `text` with its character span, or None.
+
+    Outside the budget question an amount needs a currency, or a k/m suffix plus a
+    budget word, so head counts, years and phone numbers are never read as money.
+    """
+    converted = words_to_digits(text)
+    exclude = exclude or []
+    if NO_BUDGET_RE.search(converted):
+        span = NO_BUDGET_RE.search(converted).span()  # type: ignore[union-attr]
+        return {
+            "status": "no_budget",
+            "amount": None,
+            "amount_max": None,
+            "currency": None,
+            "period": None,
+            "annual_amount": None,
+        }, span
+    context = requested or bool(BUDGET_WORDS.search(converted))
+
+    def period_after(end: int) -> str | None:
+        return _period(converted[end : end + 22])
+
+    def free(span: tuple[int, int]) -> bool:
+        return not any(span[0] < b and a < span[1] for a, b in exclude)
+
+    for match in RANGE_RE.finditer(converted):
+        if not free(match.span()):
+            continue
+        first, second = _parse_amount(match.group("a")), _parse_amount(match.group("b"))
+        if not first or not second:
+            continue
+        (low, cur_a, marked_a), (high, cur_b, marked_b) = first, second
+        if not (marked_a or marked_b or requested):
+            continue
+        if (
+            re.search(r"\d\s*(k|thousand)\b", match.group("b"), re.I)
+            and not re.search(r"\d\s*(k|m|thousand|million)\b", match.group("a"), re.I)
+            and low < 1000
+        ):
+            low *= 1000  # "between 20 and 30k"
+        if high < low or (not (cur_a or cur_b) and not context):
+            continue
+        currency = cur_a or cur_b
+        return _shape(low, high, currency, period_after(match.end()), (low + high) / 2), match.span()
+
+    for match in AMOUNT_RE.finditer(converted):
+        if not free(match.span()):
+            continue
+        value = to_number(match.group("num"), match.group("suf"))
+        if value is None or value <= 0:
+            continue
+        currency = _currency(match.group("pre"), match.group("post"))
+        suffix = match.group("suf")
+        tail = converted[match.end() : match.end() + 12].lower()
+        if re.match(r"\s*(%|percent|people|employees|staff|person|months?|years?|weeks?|days?|x\b)", tail):
+            continue
+        plain_year = not currency and not suffix and re.fullmatch(r"(19|20)\d\d", match.group("num"))
+        if plain_year:
+            continue
+        if not currency and not suffix and not requested:
+            continue
+        if not currency and not context and not (suffix and period_after(match.end())):
+            continue
+        if not currency and not suffix and value < 100:
+            continue  # "2" or "5" is not a budget, even when asked
+        before = converted[: match.start()]
+        period = period_after(match.end())
+        if _UNDER.search(before[-20:]):
+            return _shape(value / 2, value, currency, period, value / 2), match.span()
+        if _OVER.search(before[-20:]) or converted[match.end() : match.end() + 1] == "+":
+            return _shape(value, None, currency, period, value), match.span()
+        return _shape(value, None, currency, period, value), match.span()
+
+    if (requested or re.search(r"\bbudget\b", converted, re.I)) and NOT_SURE_RE.search(converted):
+        return {
+            "status": "not_sure",
+            "amount": None,
+            "amount_max": None,
+            "currency": None,
+            "period": None,
+            "annual_amount": None,
+        }, NOT_SURE_RE.search(converted).span()  # type: ignore[union-attr]
+    return None
+
+
+def parse_budget(text: str) -> dict[str, Any] | None:
+    """Normalised budget of an answer to the budget question, or None."""
+    found = find_budget(text, requested=True)
+    return found[0] if found else None

@@ -1,0 +1,106 @@
+"""Free-text answers in context: person names, company names, needs and other deciders."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_QUESTION = re.compile(r"\?\s*$|^(why|what|how|who|when|where|can|could|do|does|is|are|will|would)\b", re.I)
+_NAME_PREFIX = re.compile(
+    r"^(?:hi,?\s+)?(?:my name is|my name's|name is|name's|i'?m|i am|im|it'?s|this is|call me|"
+    r"they call me)\s+",
+    re.I,
+)
+_NAME_EXPLICIT = re.compile(
+    r"\b(?:my name is|my name's|call me)\s+(?P<n>[A-Za-zÀ-ÿ'’-]+(?:\s+[A-Za-zÀ-ÿ'’-]+){0,3})", re.I
+)
+_COMPANY_PREFIX = re.compile(
+    r"^(?:(?:it'?s|its|we'?re|we are|the company is|company is|company name is|our company is|i work (?:at|for)|"
+    r"i'?m (?:at|with|from)|at|from|with|called|we'?re called|we are called|it is|the name is)\s+)+",
+    re.I,
+)
+_COMPANY_EXPLICIT = re.compile(
+    r"\b(?i:i work (?:at|for)|i'?m (?:at|with|from)|(?:ceo|cfo|cto|coo|cmo|founder|head of \w+|vp of \w+|"
+    r"director|manager) (?:at|of))\s+(?P<c>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})"
+)
+_TRAILING = re.compile(r"[\s.!,;:]+$")
+_STOP_WORDS = {"a", "an", "the", "yes", "no", "ok", "okay", "sure", "hi", "hello", "thanks", "nope", "yeah"}
+
+
+def clean_free_text(text: str, limit: int = 300) -> str:
+    """Whitespace-normalised, trimmed answer text."""
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def is_question(text: str) -> bool:
+    """A question is never taken as an answer."""
+    return bool(_QUESTION.search(text.strip()))
+
+
+def has_words(text: str) -> bool:
+    """At least one letter (emoji-only or symbol-only messages are not answers)."""
+    return any(ch.isalpha() for ch in text)
+
+
+def parse_name(text: str) -> dict[str, Any] | None:
+    """A person's name given as an answer: "Jane Doe", "I'm Jane", "my name is Jane Doe"."""
+    text = clean_free_text(text, 120)
+    if not has_words(text) or is_question(text) or "@" in text or any(ch.isdigit() for ch in text):
+        return None
+    name = _TRAILING.sub("", _NAME_PREFIX.sub("", text))
+    words = name.split()
+    if not 1 <= len(words) <= 4 or any(not re.fullmatch(r"[A-Za-zÀ-ÿ'’.-]+", w) for w in words):
+        return None
+    if name.lower() in _STOP_WORDS:
+        return None
+    full = " ".join(w[:1].upper() + w[1:] for w in words)
+    return {"full": full, "first": full.split()[0]}
+
+
+def find_explicit_name(text: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """'my name is Jane Doe' anywhere in a message."""
+    match = _NAME_EXPLICIT.search(text)
+    if not match:
+        return None
+    words = [
+        w
+        for w in match.group("n").split()
+        if w.lower() not in _STOP_WORDS and w.lower() not in ("and", "from")
+    ]
+    cut = []
+    for word in words:
+        if word.lower() in ("i", "we", "our", "and", "from", "at", "the"):
+            break
+        cut.append(word)
+    if not cut:
+        return None
+    full = " ".join(w[:1].upper() + w[1:] for w in cut[:3])
+    return {"full": full, "first": full.split()[0]}, match.span("n")
+
+
+def parse_company_name(text: str) -> dict[str, Any] | None:
+    """A company name given as an answer: "Acme Corp", "It's Acme Corp", "we're called Acme"."""
+    text = clean_free_text(text, 200)
+    if not has_words(text) or is_question(text):
+        return None
+    name = _TRAILING.sub("", _COMPANY_PREFIX.sub("", text))
+    if not name or len(name.split()) > 8 or name.lower() in _STOP_WORDS:
+        return None
+    return {"name": name}
+
+
+def find_explicit_company(text: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """'I work at Acme', 'CFO at Acme Corp' anywhere in a message."""
+    match = _COMPANY_EXPLICIT.search(text)
+    if not match:
+        return None
+    name = _TRAILING.sub("", match.group("c"))
+    return {"name": name}, match.span("c")
+
+
+def parse_other_deciders(text: str) -> dict[str, Any] | None:
+    """Who else decides, in the visitor's words."""
+    text = clean_free_text(text)
+    if not has_words(text) or is_question(text):
+        return None
+    return {"text": text}
