@@ -120,6 +120,8 @@ def extract_fields(
     if industry:
         found["industry"] = Extracted("industry", _span_text(text, industry[1]), industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text)
+    if need and (need.value or {}).get("status") == "unmatched" and found:
+        need = None  # the message answered other questions; it is not a description of the need
     if need:
         found["need"] = need
     name = find_explicit_name(text)
