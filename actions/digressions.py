@@ -30,12 +30,14 @@ EXPLAINED = (
 )
 
 
-class _PlaybookAction(Action):
+class _UsesPlaybook:
+    """Mixin (not an Action, so the action server does not register it) giving actions the playbook."""
+
     def __init__(self, playbook: Callable[[], Playbook] = deps.playbook) -> None:
         self._playbook = playbook
 
 
-class ActionGreet(_PlaybookAction):
+class ActionGreet(_UsesPlaybook, Action):
     """Say what the assistant is for and that answers are stored (with the privacy link)."""
 
     def name(self) -> str:
@@ -101,7 +103,7 @@ class ActionRephrase(Action):
         return []
 
 
-class ActionAskConsent(_PlaybookAction):
+class ActionAskConsent(_UsesPlaybook, Action):
     """The consent question, worded by the playbook, with the privacy link."""
 
     def name(self) -> str:
@@ -123,7 +125,7 @@ class ActionAskConsent(_PlaybookAction):
         return []
 
 
-class ActionAskGrowthPlan(_PlaybookAction):
+class ActionAskGrowthPlan(_UsesPlaybook, Action):
     """Ask a small company's decision maker about growth (the gray-area question)."""
 
     def name(self) -> str:

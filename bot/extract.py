@@ -55,16 +55,10 @@ class Extracted:
     error: str | None = None
 
 
-def _span_text(text: str, span: tuple[int, int]) -> str:
-    return text[span[0] : span[1]].strip() or text.strip()
-
-
 def _need(text: str, doc: Any, use_cases: Mapping[str, Sequence[str]], requested: bool) -> Extracted | None:
     found = find_use_case(doc, use_cases)
     if found:
-        key, span = found
-        raw = clean_free_text(text) if requested else _span_text(text, span)
-        return Extracted("need", raw, {"use_case": key, "status": "matched"})
+        return Extracted("need", clean_free_text(text, MAX_CHARS), {"use_case": found[0], "status": "matched"})
     lowered = text.lower()
     if any(phrase in lowered for phrase in _RESEARCHING) and (requested or "just" in lowered):
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})
@@ -88,37 +82,38 @@ def extract_fields(
     use_cases = use_cases or {}
     if requested and is_decline(text):
         return {requested: Extracted(requested, clean_free_text(text), None, declined=True)}
+    said = clean_free_text(text, MAX_CHARS)  # every field keeps the message as the visitor said it
     found: dict[str, Extracted] = {}
     taken: list[tuple[int, int]] = []
     doc = nlp().make_doc(text)
 
     email = find_email(text)
     if email:
-        found["email"] = Extracted("email", _span_text(text, email[1]), email[0])
+        found["email"] = Extracted("email", said, email[0])
         taken.append(email[1])
     size = find_company_size(text, requested=requested == "company_size")
     if size:
-        found["company_size"] = Extracted("company_size", _span_text(text, size[1]), size[0])
+        found["company_size"] = Extracted("company_size", said, size[0])
         taken.append(size[1])
     timeline = find_timeline_safe(text, today, requested == "timeline")
     if timeline:
-        found["timeline"] = Extracted("timeline", _span_text(text, timeline[1]), timeline[0])
+        found["timeline"] = Extracted("timeline", said, timeline[0])
         taken.append(timeline[1])
     budget = find_budget(text, requested=requested == "budget", exclude=taken)
     if budget:
-        found["budget"] = Extracted("budget", _span_text(text, budget[1]), budget[0])
+        found["budget"] = Extracted("budget", said, budget[0])
     # A company or person name is answered in its own words: "Acme Robotics" names a company,
     # it does not say the industry; "Berlin Bakery" does not say the country.
     naming = requested in ("company_name", "name") and free_text
     role = None if naming else find_role(text)
     if role:
-        found["role"] = Extracted("role", _span_text(text, role[1]), role[0])
+        found["role"] = Extracted("role", said, role[0])
     place = None if naming else find_country(doc, requested=requested == "country")
     if place:
-        found["country"] = Extracted("country", _span_text(text, place[1]), place[0])
+        found["country"] = Extracted("country", said, place[0])
     industry = None if naming else find_industry(doc, requested=requested == "industry")
     if industry:
-        found["industry"] = Extracted("industry", _span_text(text, industry[1]), industry[0])
+        found["industry"] = Extracted("industry", said, industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text)
     if need and (need.value or {}).get("status") == "unmatched" and found:
         need = None  # the message answered other questions; it is not a description of the need
@@ -126,10 +121,10 @@ def extract_fields(
         found["need"] = need
     name = find_explicit_name(text)
     if name:
-        found["name"] = Extracted("name", _span_text(text, name[1]), name[0])
+        found["name"] = Extracted("name", said, name[0])
     company = find_explicit_company(text)
     if company:
-        found["company_name"] = Extracted("company_name", _span_text(text, company[1]), company[0])
+        found["company_name"] = Extracted("company_name", said, company[0])
     knockout = detect_knockout(text)
     if knockout and (knockout["kind"] != "spam" or not found):
         found["knockout"] = Extracted("knockout", clean_free_text(text), knockout)

@@ -30,17 +30,23 @@ class PlaybookError(ValueError):
 
 
 class _Model(BaseModel):
+    """Immutable, strict (unknown keys rejected)."""
+
     class Config:
         extra = Extra.forbid
         allow_mutation = False
 
 
 class Company(_Model):
+    """Who the assistant speaks for."""
+
     name: str
     product: str
 
 
 class CompanySize(_Model):
+    """ICP head-count bounds and the ideal band."""
+
     min: int
     ideal_min: int
     ideal_max: int
@@ -57,6 +63,8 @@ class CompanySize(_Model):
 
 
 class Icp(_Model):
+    """Ideal Customer Profile: size, industries, regions."""
+
     company_size: CompanySize
     industries: list[str]
     regions: list[str]
@@ -82,6 +90,8 @@ class Icp(_Model):
 
 
 class Budget(_Model):
+    """Minimum annual budget, its currency and exchange rates."""
+
     min_annual: float
     currency: str
     fx_to_currency: dict[str, float]
@@ -99,6 +109,8 @@ class Budget(_Model):
 
 
 class UseCase(_Model):
+    """A problem the product solves, with the words visitors use for it."""
+
     label: str
     keywords: list[str]
 
@@ -110,6 +122,8 @@ class UseCase(_Model):
 
 
 class Timeline(_Model):
+    """How soon counts as qualified, and as nurture."""
+
     qualified_within_months: float
     nurture_within_months: float
 
@@ -121,6 +135,8 @@ class Timeline(_Model):
 
 
 class Thresholds(_Model):
+    """Score needed to qualify, and criteria that must not be missed."""
+
     qualified: int
     must_not_miss: list[str] = []
 
@@ -138,11 +154,15 @@ class Thresholds(_Model):
 
 
 class Competitor(_Model):
+    """A competitor by name and email domains."""
+
     name: str
     domains: list[str] = []
 
 
 class Knockouts(_Model):
+    """Which non-buyers are disqualified."""
+
     competitors: list[Competitor] = []
     student: bool = True
     job_seeker: bool = True
@@ -151,11 +171,15 @@ class Knockouts(_Model):
 
 
 class GrayArea(_Model):
+    """Small companies with authority and a growth path get a discovery call."""
+
     enabled: bool = True
     growth_horizon_months: int = 24
 
 
 class Signal(_Model):
+    """Points for a website behaviour signal, with a cap."""
+
     points: int
     max: int
     hint: str | None = None
@@ -168,6 +192,8 @@ class Signal(_Model):
 
 
 class Links(_Model):
+    """Links the assistant gives visitors."""
+
     privacy_url: str
     resources_url: str
     student_resources_url: str
@@ -175,6 +201,8 @@ class Links(_Model):
 
 
 class Consent(_Model):
+    """The consent question and its version."""
+
     text_version: str
     text: str
 

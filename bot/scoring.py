@@ -5,6 +5,7 @@ Each criterion of bot.vocab.CRITERIA earns a share of its playbook weight:
 - met: full points; partial: a share (see below) and usually a reason code;
   missed: no points and a reason code; unknown or declined: `unknown_credit` of the
   weight, never the worst case, and no reason code.
+- A criterion in thresholds.must_not_miss with a reason code blocks qualification.
 - budget: annual amount in the playbook currency >= min_annual met; >= half of it
   partial (1/2, reason budget); below, or "no budget yet", missed (budget).
 - authority: the role's seniority mapped by the playbook: decision_maker met,
@@ -296,7 +297,8 @@ def score_lead(profile: Mapping[str, Any], playbook: Playbook, *, today: date | 
             ["Only an invalid or temporary email address was given"],
         )
 
-    missed = {c.name for c in ordered if c.status == "missed"}
+    # A must-have criterion with a reason code (missed, or only partly met) blocks qualification.
+    missed = {c.name for c in ordered if c.reason_code}
     if total >= playbook.thresholds.qualified and not missed & set(playbook.thresholds.must_not_miss):
         return finish(
             "qualified", [], "book_demo", None, False, [f"Score {total} >= {playbook.thresholds.qualified}"]

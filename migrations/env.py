@@ -11,7 +11,7 @@ from bot.store.db import make_engine
 from bot.store.models import Base
 
 config = context.config
-if config.config_file_name is not None and not config.attributes.get("connection"):
+if config.config_file_name is not None and not config.attributes:  # not when called from code
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata

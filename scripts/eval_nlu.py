@@ -56,7 +56,7 @@ def intent_report(examples: list[tuple[str, str]], predicted: list[tuple[str, fl
     report = classification_report(gold, pred, output_dict=True, zero_division=0)
     errors = [
         {"text": text, "intent": g, "predicted": p, "confidence": round(c, 3)}
-        for (text, g), (p, c) in zip(examples, predicted)
+        for (text, g), (p, c) in zip(examples, predicted, strict=True)
         if g != p
     ]
     return {"report": report, "errors": errors}

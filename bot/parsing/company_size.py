@@ -45,7 +45,7 @@ def _shape(low: int, high: int | None, employees: int | None = None) -> dict[str
 def find_company_size(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tuple[int, int]] | None:
     """Company size with its character span; bare numbers and "just me" only when asked."""
     converted = words_to_digits(text)
-    for index, pattern in enumerate(_PATTERNS):
+    for pattern in _PATTERNS:
         match = pattern.search(converted)
         if not match:
             continue

@@ -57,6 +57,7 @@ _ISO = re.compile(
     rf"(?:{_MONTH_RE})\w*(?: 20\d\d)?)\b",
     re.I,
 )
+_LEADS = {"in", "within", "over", "inside", "next", "the", "about", "around", "roughly"}
 _FEW = {"a": 1, "an": 1, "one": 1, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3}
 
 
@@ -113,7 +114,10 @@ def find_timeline(
         return _shape(_named_period(which, unit, today), today), match.span()
 
     match = _RELATIVE.search(converted)
-    if match and (match.group(0).strip()[:1].isalpha() or requested or match.group("b")):
+    lead = match.group(0).strip().split()[0].lower() if match else ""
+    money_before = bool(match and re.search(r"(\d|\bk|\bm|[$€£]|usd|eur|gbp|dollars?|euros?)\s*$",
+                                          converted[: match.start()], re.I))
+    if match and not money_before and (lead in _LEADS or requested or match.group("b") or "from now" in match.group(0)):
         amount_text = match.group("b") or match.group("a")
         amount = _FEW.get(amount_text.lower()) if not amount_text.isdigit() else int(amount_text)
         unit = _UNIT[match.group("unit").lower()]

@@ -1,4 +1,6 @@
-"""Repository functions over plain data. Callers own the session and its transaction:
+"""Repository functions over plain data; callers own the session and its transaction.
+
+Usage:
 
     with sessions() as session, session.begin():
         lead_id = save_qualification(session=session, ...)
