@@ -18,7 +18,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.answers import answer_slot, yes_no_slot
-from bot.describe import FIELD_LABELS, describe
 from bot.extract import extract_fields
 from bot.flow import free_text_allowed
 from bot.playbook import Playbook
@@ -74,6 +73,7 @@ class ActionExtractFields(Action):
         for field, extracted in found.items():
             if yes_no is not None and field == requested and extracted.value is None:
                 continue  # "yes" / "no" already answered it; the parser found nothing better
+            slot = answer_slot(extracted)
             previous = tracker.get_slot(field)
             if (
                 field != requested
@@ -82,12 +82,10 @@ class ActionExtractFields(Action):
                 and extracted.value
                 and previous.get("value") != extracted.value
             ):
-                dispatcher.utter_message(
-                    response="utter_updated_value",
-                    field_label=FIELD_LABELS.get(field, field),
-                    value_label=describe(field, extracted.value),
-                )
-            events.append(SlotSet(field, answer_slot(extracted)))
+                # A correction. Rasa drops messages sent from slot-mapping actions, so the
+                # form's validation action announces it (see actions/form.py).
+                slot["corrected_from"] = previous.get("value")
+            events.append(SlotSet(field, slot))
         return events
 
     @staticmethod

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import deps
 from actions.answers import answers_from_tracker
+from bot.describe import FIELD_LABELS, describe
 from bot.flow import email_decision, open_questions
 from bot.playbook import Playbook
 
@@ -44,6 +46,19 @@ class ValidateBantForm(FormValidationAction):
             authority_map=playbook.authority_map(),
             min_company_size=playbook.icp.company_size.min,
         )
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Confirm corrections of earlier answers, then validate as usual."""
+        for field, value in tracker.slots_to_validate().items():
+            if isinstance(value, dict) and value.get("corrected_from") is not None and value.get("value"):
+                dispatcher.utter_message(
+                    response="utter_updated_value",
+                    field_label=FIELD_LABELS.get(field, field),
+                    value_label=describe(field, value["value"]),
+                )
+        return await super().run(dispatcher, tracker, domain)
 
     def _check_parsed(self, field: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
         if isinstance(value, dict) and value.get("error") and not value.get("declined"):

@@ -58,7 +58,9 @@ class Extracted:
 def _need(text: str, doc: Any, use_cases: Mapping[str, Sequence[str]], requested: bool) -> Extracted | None:
     found = find_use_case(doc, use_cases)
     if found:
-        return Extracted("need", clean_free_text(text, MAX_CHARS), {"use_case": found[0], "status": "matched"})
+        return Extracted(
+            "need", clean_free_text(text, MAX_CHARS), {"use_case": found[0], "status": "matched"}
+        )
     lowered = text.lower()
     if any(phrase in lowered for phrase in _RESEARCHING) and (requested or "just" in lowered):
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})

@@ -164,7 +164,10 @@ def find_budget(
         currency = _currency(match.group("pre"), match.group("post"))
         suffix = match.group("suf")
         tail = converted[match.end() : match.end() + 12].lower()
-        if re.match(r"\s*(%|percent|people|employees|staff|person|months?|years?|weeks?|days?|x\b)", tail):
+        if re.match(
+            r"\s*(%|percent\b|people\b|employees?\b|staff\b|persons?\b|months?\b|years?\b|weeks?\b|days?\b|x\b)",
+            tail,
+        ):
             continue
         plain_year = not currency and not suffix and re.fullmatch(r"(19|20)\d\d", match.group("num"))
         if plain_year:

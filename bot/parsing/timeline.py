@@ -115,9 +115,17 @@ def find_timeline(
 
     match = _RELATIVE.search(converted)
     lead = match.group(0).strip().split()[0].lower() if match else ""
-    money_before = bool(match and re.search(r"(\d|\bk|\bm|[$€£]|usd|eur|gbp|dollars?|euros?)\s*$",
-                                          converted[: match.start()], re.I))
-    if match and not money_before and (lead in _LEADS or requested or match.group("b") or "from now" in match.group(0)):
+    money_before = bool(
+        match
+        and re.search(
+            r"(\d\s*(k|m|mm)?|[$€£]|usd|eur|gbp|dollars?|euros?)\s*$", converted[: match.start()], re.I
+        )
+    )
+    if (
+        match
+        and not money_before
+        and (lead in _LEADS or requested or match.group("b") or "from now" in match.group(0))
+    ):
         amount_text = match.group("b") or match.group("a")
         amount = _FEW.get(amount_text.lower()) if not amount_text.isdigit() else int(amount_text)
         unit = _UNIT[match.group("unit").lower()]

@@ -37,7 +37,7 @@ async def test_extract_several_fields_from_one_message(playbook, dispatcher) -> 
     assert dispatcher.messages == []
 
 
-async def test_correction_replaces_value_and_says_so(playbook, dispatcher) -> None:
+async def test_correction_replaces_value_and_remembers_the_old_one(playbook, dispatcher) -> None:
     old = answer("budget", "about 5k a year", {"status": "amount", "amount": 5000, "annual_amount": 5000})
     action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
     tracker = make_tracker("actually our budget is closer to 80k", requested="timeline", slots={"budget": old})
@@ -45,8 +45,19 @@ async def test_correction_replaces_value_and_says_so(playbook, dispatcher) -> No
     slots = slot_events(events)
     assert list(slots) == ["budget"]
     assert slots["budget"]["value"]["annual_amount"] == 80000
-    assert [m["response"] for m in dispatcher.messages] == ["utter_updated_value"]
-    assert dispatcher.messages[0]["field_label"] == "budget"
+    assert slots["budget"]["corrected_from"] == old["value"]
+
+
+async def test_form_confirms_a_correction(playbook, dispatcher) -> None:
+    corrected = {**answer("budget", "actually 80k", {"status": "amount", "amount": 80000, "currency": None,
+                                                     "period": None, "annual_amount": 80000}),
+                 "corrected_from": {"status": "amount", "amount": 5000}}
+    tracker = make_tracker("actually 80k", requested="timeline", slots={"budget": corrected})
+    tracker.events.append({"event": "slot", "name": "budget", "value": corrected})
+    domain = {"slots": {"budget": {}}, "forms": {"bant_form": {"required_slots": ["budget", "timeline"]}}}
+    await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_updated_value"
+    assert dispatcher.messages[0]["value_label"] == "$80,000 a year"
 
 
 async def test_decline_records_declined(playbook, dispatcher) -> None:
