@@ -117,7 +117,7 @@ def extract_fields(
     if industry:
         found["industry"] = Extracted("industry", said, industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text)
-    if need and (need.value or {}).get("status") == "unmatched" and found:
+    if need and (need.value or {}).get("status") == "unmatched" and set(found) - {"industry"}:
         need = None  # the message answered other questions; it is not a description of the need
     if need:
         found["need"] = need

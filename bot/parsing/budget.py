@@ -16,9 +16,9 @@ _CUR_WORD = {
     "cad": "CAD", "aud": "AUD",
 }  # fmt: skip
 _PERIOD = [
-    (r"per\s+month|a\s+month|/\s*mo(nth)?\b|monthly|each\s+month|pm\b|p/m", "month"),
-    (r"per\s+quarter|a\s+quarter|quarterly|/\s*q\b", "quarter"),
-    (r"per\s+week|a\s+week|weekly", "week"),
+    (r"per\s+month|a\s+month|/\s*mo(nth)?\b|monthly|(each|every)\s+month|pm\b|p/m", "month"),
+    (r"per\s+quarter|a\s+quarter|quarterly|(each|every)\s+quarter|/\s*q\b", "quarter"),
+    (r"per\s+week|a\s+week|weekly|(each|every)\s+week", "week"),
     (
         r"per\s+(year|annum)|a\s+year|/\s*y(ea)?r\b|annually|yearly|annual|p\.?a\.?\b|each\s+year|per\s+yr",
         "year",
@@ -172,7 +172,8 @@ def find_budget(
         plain_year = not currency and not suffix and re.fullmatch(r"(19|20)\d\d", match.group("num"))
         if plain_year:
             continue
-        if not currency and not suffix and not requested:
+        budget_named = re.search(r"\bbudget\b[^.?!]{0,20}$", converted[: match.start()], re.I)
+        if not currency and not suffix and not requested and not budget_named:
             continue
         if not currency and not context and not (suffix and period_after(match.end())):
             continue

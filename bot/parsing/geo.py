@@ -34,6 +34,12 @@ _ALIASES = {
     "the netherlands": "NL", "south korea": "KR", "korea": "KR", "russia": "RU", "czechia": "CZ",
     "czech republic": "CZ", "uae": "AE", "vietnam": "VN", "iran": "IR", "taiwan": "TW", "bolivia": "BO",
     "venezuela": "VE", "tanzania": "TZ", "syria": "SY", "laos": "LA", "moldova": "MD", "turkey": "TR",
+    # demonyms: "we're a Japanese company"
+    "american": "US", "canadian": "CA", "mexican": "MX", "british": "GB", "english": "GB", "irish": "IE",
+    "german": "DE", "french": "FR", "spanish": "ES", "italian": "IT", "dutch": "NL", "belgian": "BE",
+    "swiss": "CH", "austrian": "AT", "swedish": "SE", "norwegian": "NO", "danish": "DK", "finnish": "FI",
+    "polish": "PL", "portuguese": "PT", "japanese": "JP", "chinese": "CN", "indian": "IN",
+    "australian": "AU", "brazilian": "BR", "israeli": "IL", "singaporean": "SG",
 }  # fmt: skip
 # Country names that are also everyday words: only matched when capitalised.
 _CAPITALISED_ONLY = {

@@ -12,7 +12,7 @@ _NAME_PREFIX = re.compile(
     re.I,
 )
 _NAME_EXPLICIT = re.compile(
-    r"\b(?:my name is|my name's|call me)\s+(?P<n>[A-Za-zÀ-ÿ'’-]+(?:\s+[A-Za-zÀ-ÿ'’-]+){0,3})", re.I
+    r"\b(?:my name is|my name's)\s+(?P<n>[A-Za-zÀ-ÿ'’-]+(?:\s+[A-Za-zÀ-ÿ'’-]+){0,3})", re.I
 )
 _COMPANY_PREFIX = re.compile(
     r"^(?:(?:it'?s|its|we'?re|we are|the company is|company is|company name is|our company is|i work (?:at|for)|"
