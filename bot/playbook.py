@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
@@ -207,6 +208,169 @@ class Consent(_Model):
     text: str
 
 
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BLOCK_MINUTES = 5  # bookings claim 5-minute blocks; durations and buffers are multiples of it
+
+
+def _minutes(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"{text!r} is not a time like 09:30")
+    value = int(hours) * 60 + int(minutes)
+    if not 0 <= value <= 24 * 60 or int(minutes) > 59:
+        raise ValueError(f"{text!r} is not a time of day")
+    return value
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """'09:00-12:30' -> (540, 750) minutes after midnight."""
+    start, sep, end = text.replace(" ", "").partition("-")
+    if not sep:
+        raise ValueError(f"{text!r} is not a window like 09:00-17:00")
+    first, last = _minutes(start), _minutes(end)
+    if last <= first:
+        raise ValueError(f"{text!r} ends before it starts")
+    return first, last
+
+
+class MeetingType(_Model):
+    """A kind of meeting the assistant can book."""
+
+    label: str
+    duration_minutes: int
+    buffer_minutes: int = 0
+    min_notice_hours: float = 2
+    horizon_business_days: int = 10
+
+    @root_validator(skip_on_failure=True)
+    def _grid(cls, values: dict[str, Any]) -> dict[str, Any]:
+        for key in ("duration_minutes", "buffer_minutes"):
+            if values[key] < 0 or values[key] % BLOCK_MINUTES:
+                raise ValueError(
+                    f"{key} must be a non-negative multiple of {BLOCK_MINUTES} (got {values[key]})"
+                )
+        if values["duration_minutes"] == 0:
+            raise ValueError("duration_minutes must be positive")
+        if values["min_notice_hours"] < 0 or values["horizon_business_days"] < 1:
+            raise ValueError("min_notice_hours must be >= 0 and horizon_business_days >= 1")
+        return values
+
+
+class SizeBand(_Model):
+    """Company-size band of a territory (either bound may be left out)."""
+
+    min: int | None = None
+    max: int | None = None
+
+
+class Territory(_Model):
+    """What a rep covers; a dimension left empty covers everything."""
+
+    regions: list[str] = []
+    countries: list[str] = []
+    industries: list[str] = []
+    company_size: SizeBand = SizeBand()
+
+    @validator("regions", each_item=True)
+    def _region(cls, value: str) -> str:
+        if value not in REGIONS:
+            raise ValueError(f"unknown region {value!r} (known: {', '.join(REGIONS)})")
+        return value
+
+    @validator("industries", each_item=True)
+    def _industry(cls, value: str) -> str:
+        if value not in INDUSTRIES:
+            raise ValueError(f"unknown industry {value!r} (known: {', '.join(INDUSTRIES)})")
+        return value
+
+
+class Rep(_Model):
+    """A sales rep who takes meetings."""
+
+    name: str
+    email: str
+    time_zone: str
+    working_hours: dict[str, list[str]]
+    meeting_types: list[str]
+    territory: Territory = Territory()
+    weight: float = 1
+    active: bool = True
+
+    @validator("email")
+    def _email(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value.strip().lower()
+
+    @validator("time_zone")
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
+        return value
+
+    @validator("working_hours")
+    def _hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, windows in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+            spans = sorted(parse_window(w) for w in windows)
+            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+                if start < end:
+                    raise ValueError(f"{day}: windows overlap")
+        return value
+
+    @validator("weight")
+    def _weight(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"must be positive (got {value})")
+        return value
+
+
+class Booking(_Model):
+    """Meeting types, reps and routing."""
+
+    offer_slots: int = 4
+    slot_step_minutes: int = 15
+    meeting_types: dict[str, MeetingType]
+    next_step_meeting: dict[str, str] = {"book_demo": "demo", "discovery_call": "discovery"}
+    reps: list[Rep]
+    default_queue: list[str]
+
+    @root_validator(skip_on_failure=True)
+    def _consistent(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if not 3 <= values["offer_slots"] <= 5:
+            raise ValueError("offer_slots must be between 3 and 5")
+        if values["slot_step_minutes"] <= 0 or values["slot_step_minutes"] % BLOCK_MINUTES:
+            raise ValueError(f"slot_step_minutes must be a positive multiple of {BLOCK_MINUTES}")
+        types = values["meeting_types"]
+        for step, kind in values["next_step_meeting"].items():
+            if step not in NEXT_STEPS:
+                raise ValueError(f"next_step_meeting: unknown next step {step!r}")
+            if kind not in types:
+                raise ValueError(f"next_step_meeting.{step}: unknown meeting type {kind!r}")
+        emails = [rep.email for rep in values["reps"]]
+        duplicate = next((e for e in emails if emails.count(e) > 1), None)
+        if duplicate:
+            raise ValueError(f"reps: {duplicate} is listed twice")
+        for rep in values["reps"]:
+            for kind in rep.meeting_types:
+                if kind not in types:
+                    raise ValueError(f"reps ({rep.email}): unknown meeting type {kind!r}")
+        for email in values["default_queue"]:
+            if email.lower() not in emails:
+                raise ValueError(f"default_queue: {email} is not one of the reps")
+        for kind in types:
+            if not any(rep.active and kind in rep.meeting_types for rep in values["reps"]):
+                raise ValueError(f"meeting type {kind!r} has no active rep")
+        return values
+
+    def rep(self, email: str) -> Rep | None:
+        """The rep with this email, if any."""
+        return next((r for r in self.reps if r.email == email.lower()), None)
+
+
 class Playbook(_Model):
     """A validated playbook. `version` is the marketing version plus a hash of the file."""
 
@@ -228,6 +392,7 @@ class Playbook(_Model):
     signal_cap: int = 20
     links: Links
     consent: Consent
+    booking: Booking
 
     @validator("authority")
     def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:

@@ -29,6 +29,23 @@ class Settings:
     tracker_db: Path
     model_dir: Path
     log_level: str
+    web_port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    production: bool = False
+    secret_key: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    local_smtp: bool = True
+    mail_dir: Path = PROJECT_ROOT / "var" / "mail"
+    mail_from: str = "Banter <banter@localhost>"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    slack_webhook_url: str | None = None
+    link_max_age_days: int = 30
+    tracker_url: str = ""
 
     @property
     def action_endpoint(self) -> str:
@@ -63,12 +80,54 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     level = env.get("BANTER_LOG_LEVEL", "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"BANTER_LOG_LEVEL={level!r}: use DEBUG, INFO, WARNING or ERROR")
+    production = env.get("BANTER_ENV", "development").lower() == "production"
+    secret = env.get("BANTER_SECRET_KEY") or None
+    if production and (not secret or len(secret) < 32):
+        raise SettingsError(
+            "BANTER_SECRET_KEY must be set to 32+ random characters when BANTER_ENV=production"
+        )
+    web_port = _port(env, "WEB_PORT", 8000)
+    public_url = env.get("BANTER_PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/")
+    if not public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"BANTER_PUBLIC_URL={public_url!r}: must start with http:// or https://")
+    webhook_url = env.get("BANTER_WEBHOOK_URL") or None
+    webhook_secret = env.get("BANTER_WEBHOOK_SECRET") or None
+    if webhook_url and not webhook_secret:
+        raise SettingsError(
+            "BANTER_WEBHOOK_SECRET is required when BANTER_WEBHOOK_URL is set (it signs each call)"
+        )
+    for name in ("BANTER_WEBHOOK_URL", "BANTER_SLACK_WEBHOOK_URL"):
+        if env.get(name) and not env[name].startswith(("http://", "https://")):
+            raise SettingsError(f"{name}={env[name]!r}: must be an http(s) URL")
+    max_age = env.get("BANTER_LINK_MAX_AGE_DAYS", "30")
+    if not max_age.isdigit() or int(max_age) < 1:
+        raise SettingsError(
+            f"BANTER_LINK_MAX_AGE_DAYS={max_age!r}: must be a whole number of days (1 or more)"
+        )
+    tracker_db = _path(env, "TRACKER_DB", "var/tracker.db")
     return Settings(
+        web_port=web_port,
+        public_url=public_url,
+        production=production,
+        secret_key=secret,
+        smtp_host=env.get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=_port(env, "SMTP_PORT", 8025),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in {"1", "true", "yes"},
+        local_smtp="SMTP_HOST" not in env,
+        mail_dir=_path(env, "BANTER_MAIL_DIR", "var/mail"),
+        mail_from=env.get("BANTER_MAIL_FROM", "Banter <banter@localhost>"),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        slack_webhook_url=env.get("BANTER_SLACK_WEBHOOK_URL") or None,
+        link_max_age_days=int(max_age),
+        tracker_url=env.get("TRACKER_URL") or f"sqlite:///{tracker_db}",
         database_url=url,
         playbook_path=_path(env, "BANTER_PLAYBOOK", "playbook.yml"),
         rasa_port=_port(env, "RASA_PORT", 5005),
         actions_port=_port(env, "ACTIONS_PORT", 5055),
-        tracker_db=_path(env, "TRACKER_DB", "var/tracker.db"),
+        tracker_db=tracker_db,
         model_dir=_path(env, "MODEL_DIR", "models"),
         log_level=level,
     )

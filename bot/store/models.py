@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -42,6 +43,7 @@ class Lead(Base):
     next_step = Column(String(30))
     playbook_version = Column(String(80))
     email_flag = Column(String(30))
+    nurture_track = Column(String(50))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -123,3 +125,108 @@ class Consent(Base):
     text_version = Column(String(80), nullable=False)
     channel = Column(String(50))
     recorded_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class LeadEvent(Base):
+    """Something that happened to a lead (booked, declined a meeting, callback asked...)."""
+
+    __tablename__ = "lead_events"
+
+    id = Column(Integer, primary_key=True)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"))
+    kind = Column(String(50), nullable=False)
+    detail = Column(JSON, nullable=False, default=dict)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class Meeting(Base):
+    """A booked sales meeting. `uid` is the iCalendar UID; `sequence` bumps on every change."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_rep_start", "rep_email", "start_at"),)
+
+    id = Column(Integer, primary_key=True)
+    uid = Column(String(100), unique=True, nullable=False)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"))
+    meeting_type = Column(String(50), nullable=False)
+    rep_email = Column(String(320), nullable=False)
+    route_reason = Column(String(30), nullable=False)
+    start_at = Column(DateTime(timezone=True), nullable=False)
+    end_at = Column(DateTime(timezone=True), nullable=False)
+    buffer_minutes = Column(Integer, nullable=False, default=0)
+    visitor_time_zone = Column(String(64), nullable=False)
+    attendee_email = Column(String(320), nullable=False)
+    attendee_name = Column(String(200))
+    status = Column(String(20), nullable=False, default="booked", index=True)
+    sequence = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    cancelled_at = Column(DateTime(timezone=True))
+
+
+class MeetingBlock(Base):
+    """A 5-minute block of a rep's time held by a meeting (meeting plus buffer).
+
+    The unique key on (rep_email, block) is what makes a double booking impossible,
+    whatever the number of processes: two overlapping meetings would share a block.
+    """
+
+    __tablename__ = "meeting_blocks"
+    __table_args__ = (UniqueConstraint("rep_email", "block", name="uq_meeting_blocks_rep_block"),)
+
+    id = Column(Integer, primary_key=True)
+    meeting_id = Column(Integer, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False, index=True)
+    rep_email = Column(String(320), nullable=False)
+    block = Column(BigInteger, nullable=False)  # minutes since the Unix epoch // 5
+
+
+class RepAssignment(Base):
+    """How many meetings of a type each rep has been given (round-robin fairness)."""
+
+    __tablename__ = "rep_assignments"
+
+    meeting_type = Column(String(50), primary_key=True)
+    rep_email = Column(String(320), primary_key=True)
+    count = Column(Integer, nullable=False, default=0)
+
+
+class CallbackRequest(Base):
+    """A visitor who found no suitable time asked sales to call or write back."""
+
+    __tablename__ = "callback_requests"
+
+    id = Column(Integer, primary_key=True)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"))
+    meeting_type = Column(String(50), nullable=False)
+    preference = Column(Text, nullable=False, default="")
+    visitor_time_zone = Column(String(64))
+    status = Column(String(20), nullable=False, default="open")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """An email or webhook to deliver, written in the same transaction as its cause.
+
+    The worker claims due rows, delivers them and marks them sent; `event_id` is unique
+    and travels with the message, so a receiver can drop a repeat.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(String(64), unique=True, nullable=False)
+    kind = Column(String(20), nullable=False)  # email | webhook
+    topic = Column(String(50), nullable=False)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    payload = Column(JSON, nullable=False)
+    status = Column(String(20), nullable=False, default="pending")  # pending | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    lease_until = Column(DateTime(timezone=True))
+    last_error = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = Column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Booking: free slots, routing to a rep, matching free text to slots (pure functions)."""

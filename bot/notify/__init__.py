@@ -1,0 +1,1 @@
+"""Notifications: iCalendar invites, emails, webhooks, and their delivery through the outbox."""
