@@ -1,0 +1,1 @@
+"""Banter's web app: signed meeting links, transcripts (later the widget and console)."""

@@ -1,0 +1,180 @@
+"""The web app (aiohttp): reschedule and cancel links, transcripts, health.
+
+Links carry a signed, expiring token; a GET only shows a page, the change happens on
+the POST of its form (mail scanners that prefetch links change nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bot.booking.display import when
+from bot.booking.service import BookingError, BookingService, SlotTaken
+from bot.links import LinkError, Links
+from bot.store.meetings import utc
+from bot.transcripts import Line
+
+logger = logging.getLogger(__name__)
+
+_env = Environment(loader=PackageLoader("bot.web", "templates"), autoescape=select_autoescape(["html"]))
+_env.filters["when"] = when
+
+SERVICE: web.AppKey[BookingService] = web.AppKey("service", BookingService)
+LINKS: web.AppKey[Links] = web.AppKey("links", Links)
+TRANSCRIPTS: web.AppKey[Callable[[str], list[Line]]] = web.AppKey("transcripts", Callable)  # type: ignore[arg-type]
+
+
+def _page(template: str, status: int = 200, **context: Any) -> web.Response:
+    html = _env.get_template(template).render(**context)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def _link_problem(err: LinkError) -> web.Response:
+    if err.reason == "expired":
+        return _page(
+            "message.html",
+            410,
+            title="This link has expired",
+            text="For your security, links stop working after a while. Reply to the invite email "
+            "or chat with us again and we'll sort it out.",
+        )
+    return _page(
+        "message.html",
+        403,
+        title="This link is not valid",
+        text="The link may have been cut off or changed. Please open it from the email again.",
+    )
+
+
+def _meeting_uid(request: web.Request) -> str:
+    return str(request.app[LINKS].read("meeting", request.match_info["token"]))
+
+
+async def health(_: web.Request) -> web.Response:
+    """Liveness for make run and load balancers."""
+    return web.json_response({"status": "ok"})
+
+
+async def cancel_page(request: web.Request) -> web.Response:
+    """Show the meeting and a cancel button."""
+    try:
+        uid = _meeting_uid(request)
+        meeting, _ = request.app[SERVICE].reschedule_options(uid)
+    except LinkError as err:
+        return _link_problem(err)
+    except BookingError:
+        return _page(
+            "message.html", 404, title="Meeting not found", text="This meeting does not exist any more."
+        )
+    return _page("cancel.html", meeting=meeting, start=utc(meeting.start_at), end=utc(meeting.end_at))
+
+
+async def cancel(request: web.Request) -> web.Response:
+    """Cancel the meeting (idempotent)."""
+    try:
+        uid = _meeting_uid(request)
+        changed = request.app[SERVICE].cancel(uid, by="visitor")
+    except LinkError as err:
+        return _link_problem(err)
+    except BookingError:
+        return _page(
+            "message.html", 404, title="Meeting not found", text="This meeting does not exist any more."
+        )
+    text = (
+        "Your meeting is cancelled. We've let the team know and sent you a cancellation for your calendar."
+        if changed
+        else "This meeting was already cancelled."
+    )
+    return _page("message.html", title="Meeting cancelled", text=text)
+
+
+async def reschedule_page(request: web.Request, notice: str | None = None, status: int = 200) -> web.Response:
+    """Show the free times of the same rep."""
+    try:
+        uid = _meeting_uid(request)
+        meeting, slots = request.app[SERVICE].reschedule_options(uid)
+    except LinkError as err:
+        return _link_problem(err)
+    except BookingError:
+        return _page(
+            "message.html", 404, title="Meeting not found", text="This meeting does not exist any more."
+        )
+    if meeting.status != "booked":
+        return _page(
+            "message.html",
+            409,
+            title="Meeting cancelled",
+            text="This meeting was cancelled. Chat with us again to book a new one.",
+        )
+    return _page(
+        "reschedule.html",
+        status,
+        meeting=meeting,
+        start=utc(meeting.start_at),
+        end=utc(meeting.end_at),
+        slots=slots[:40],
+        zone=meeting.visitor_time_zone,
+        notice=notice,
+    )
+
+
+async def reschedule(request: web.Request) -> web.Response:
+    """Move the meeting to the chosen slot."""
+    form = await request.post()
+    choice = str(form.get("slot") or "")
+    try:
+        uid = _meeting_uid(request)
+        if not choice:
+            return await reschedule_page(request, notice="Please pick a time.", status=400)
+        moved = request.app[SERVICE].reschedule(uid, choice, by="visitor")
+    except LinkError as err:
+        return _link_problem(err)
+    except SlotTaken:
+        return await reschedule_page(
+            request, notice="That time was just taken. Here are the times still free.", status=409
+        )
+    except BookingError as err:
+        return _page(
+            "message.html", 409, title="Could not move the meeting", text=str(err).capitalize() + "."
+        )
+    meeting, _ = request.app[SERVICE].reschedule_options(uid)
+    return _page(
+        "message.html",
+        title="Meeting moved",
+        text=f"Your meeting with {moved.rep_name} is now on "
+        f"{when(moved.start, meeting.visitor_time_zone, moved.end)}. An updated invite is on its way.",
+    )
+
+
+async def transcript(request: web.Request) -> web.Response:
+    """A conversation transcript for sales (signed link from the lead brief)."""
+    try:
+        sender_id = str(request.app[LINKS].read("transcript", request.match_info["token"]))
+    except LinkError as err:
+        return _link_problem(err)
+    lines = request.app[TRANSCRIPTS](sender_id)
+    return _page("transcript.html", lines=lines)
+
+
+def create_app(
+    service: BookingService,
+    links: Links,
+    transcripts: Callable[[str], list[Line]],
+) -> web.Application:
+    """The web application with its collaborators passed in."""
+    app = web.Application(client_max_size=64 * 1024)
+    app[SERVICE] = service
+    app[LINKS] = links
+    app[TRANSCRIPTS] = transcripts
+    app.router.add_get("/healthz", health)
+    app.router.add_get("/meetings/{token}/cancel", cancel_page)
+    app.router.add_post("/meetings/{token}/cancel", cancel)
+    app.router.add_get("/meetings/{token}/reschedule", reschedule_page)
+    app.router.add_post("/meetings/{token}/reschedule", reschedule)
+    app.router.add_get("/transcripts/{token}", transcript)
+    return app
