@@ -10,14 +10,16 @@ import functools
 import logging
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking.service import BookingService
 from bot.playbook import Playbook, load_playbook
 from bot.settings import load_settings
 from bot.store.db import make_engine, session_factory
+from bot.wiring import booking_service
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +48,14 @@ def today() -> date:
     """The reference day for timelines; BANTER_TODAY (YYYY-MM-DD) pins it for tests."""
     pinned = os.environ.get("BANTER_TODAY")
     return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def now() -> datetime:
+    """The booking clock; BANTER_NOW (ISO 8601 with offset) pins it for tests."""
+    pinned = os.environ.get("BANTER_NOW")
+    return datetime.fromisoformat(pinned) if pinned else datetime.now(timezone.utc)
+
+
+def booking() -> BookingService:
+    """The booking service on the current playbook and the lead store."""
+    return booking_service(load_settings(), playbook(), sessions(), now=now)

@@ -10,6 +10,7 @@ from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
+from bot.booking.conversation import is_active
 from bot.playbook import Playbook
 
 #: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
@@ -98,7 +99,12 @@ class ActionRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Ask to rephrase; the form repeats its question afterwards."""
+        """Ask to rephrase; the form repeats its question afterwards.
+
+        While the visitor is picking a meeting time, action_booking_turn answers instead.
+        """
+        if is_active(tracker.get_slot("booking")):
+            return []
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []
 

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.answers import answer_slot, yes_no_slot
+from bot.booking.conversation import is_active
 from bot.extract import extract_fields
 from bot.flow import free_text_allowed
 from bot.playbook import Playbook
@@ -52,6 +53,8 @@ class ActionExtractFields(Action):
         text = str(message.get("text") or "")
         if not text.strip() or text.startswith("/"):
             return []
+        if is_active(tracker.get_slot("booking")):
+            return []  # "next Tuesday" while picking a meeting time is not a new timeline
         intent = message.get("intent") or {}
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None
         playbook = self._playbook()

@@ -173,6 +173,160 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return run_shell(settings)
 
 
+def _parse_day(text: str) -> Any:
+    from datetime import datetime, timezone
+
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--from {text!r}: use a date like 2026-12-01") from None
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def cmd_meetings_list(args: argparse.Namespace) -> int:
+    """Booked and cancelled meetings, soonest first."""
+    from bot.booking.display import when
+    from bot.playbook import load_playbook
+    from bot.store.meetings import list_meetings, utc
+
+    playbook = load_playbook(load_settings().playbook_path)
+    start = _parse_day(args.start) if args.start else None
+    with _sessions()() as session:
+        meetings = list_meetings(session=session, rep_email=args.rep, start=start, limit=args.limit)
+        rows = [
+            {
+                "uid": m.uid,
+                "status": m.status,
+                "type": m.meeting_type,
+                "start": utc(m.start_at).isoformat(),
+                "end": utc(m.end_at).isoformat(),
+                "rep": m.rep_email,
+                "attendee_email": m.attendee_email,
+                "attendee_name": m.attendee_name,
+                "visitor_time_zone": m.visitor_time_zone,
+                "route_reason": m.route_reason,
+                "sequence": m.sequence,
+                "lead_id": m.lead_id,
+            }
+            for m in meetings
+        ]
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("no meetings")
+    for row, meeting in zip(rows, meetings, strict=True):
+        rep = playbook.booking.rep(row["rep"])
+        zone = rep.time_zone if rep else "UTC"
+        print(
+            f"{row['status']:<9} {row['type']:<9} {when(utc(meeting.start_at), zone, utc(meeting.end_at))}  "
+            f"{row['rep']}  <- {row['attendee_email']}"
+        )
+    return EXIT_OK
+
+
+def cmd_outbox_status(args: argparse.Namespace) -> int:
+    """Pending, sent and failed messages, and the latest errors."""
+    from datetime import datetime, timezone
+
+    from bot.store.outbox import status_counts
+
+    with _sessions()() as session:
+        status = status_counts(session=session, now=datetime.now(timezone.utc))
+    if args.json:
+        _print_json(status)
+        return EXIT_OK
+    if not status["counts"]:
+        print("outbox is empty")
+    for state, kinds in sorted(status["counts"].items()):
+        print(f"{state:<8} " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
+    if status["oldest_pending_age_seconds"] is not None:
+        print(f"oldest pending message: {status['oldest_pending_age_seconds']} s old")
+    for error in status["recent_errors"]:
+        print(
+            f"  {error['status']:<8} {error['kind']:<8} {error['topic']:<20} "
+            f"attempt {error['attempts']}: {error['error']}"
+        )
+    return EXIT_OK
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    """Queue permanently failed messages again (after fixing the cause)."""
+    from datetime import datetime, timezone
+
+    from bot.store.outbox import retry_failed
+
+    with _sessions()() as session, session.begin():
+        count = retry_failed(session=session, now=datetime.now(timezone.utc))
+    print(f"{count} message(s) queued again")
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver outbox messages (emails, webhooks) until stopped, or once."""
+    import signal
+
+    from bot.notify.worker import run
+    from bot.wiring import senders
+
+    settings = load_settings()
+    logging.getLogger().setLevel(settings.log_level)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    if not args.once:
+        print(f"==> worker delivering mail via {settings.smtp_host}:{settings.smtp_port}", flush=True)
+    try:
+        total = run(_sessions(), senders(settings), once=args.once, should_stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    print(f"sent {total.sent}, to retry {total.retried}, failed {total.failed}")
+    return EXIT_OK
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the web app (signed meeting links, transcripts)."""
+    from aiohttp import web
+
+    from bot.playbook import load_playbook
+    from bot.web.app import create_app
+    from bot.wiring import booking_service, links, transcripts
+
+    settings = load_settings()
+    logging.getLogger().setLevel(settings.log_level)
+    playbook = load_playbook(settings.playbook_path)
+    app = create_app(booking_service(settings, playbook, _sessions()), links(settings), transcripts(settings))
+    web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)
+    return EXIT_OK
+
+
+def cmd_mailserver(args: argparse.Namespace) -> int:
+    """A local SMTP server that writes every message to a Maildir (development stand-in)."""
+    import signal
+    import time
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    settings = load_settings()
+    settings.mail_dir.parent.mkdir(parents=True, exist_ok=True)
+    controller = Controller(Mailbox(settings.mail_dir), hostname="127.0.0.1", port=settings.smtp_port)
+    controller.start()
+    print(
+        f"==> local SMTP server on 127.0.0.1:{settings.smtp_port}, mail in {settings.mail_dir}/new",
+        flush=True,
+    )
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `banter`."""
     parser = argparse.ArgumentParser(prog="banter", description=__doc__)
@@ -203,8 +357,34 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_leads_show)
 
+    meetings = sub.add_parser("meetings", help="booked meetings").add_subparsers(dest="sub", required=True)
+    mlist = meetings.add_parser("list", help="meetings soonest first")
+    mlist.add_argument("--rep", metavar="EMAIL")
+    mlist.add_argument("--from", dest="start", metavar="DATE", help="from this day on (YYYY-MM-DD, UTC)")
+    mlist.add_argument("--limit", type=int, default=200)
+    mlist.add_argument("--json", action="store_true")
+    mlist.set_defaults(func=cmd_meetings_list)
+
+    outbox = sub.add_parser("outbox", help="emails and webhooks waiting to be delivered").add_subparsers(
+        dest="sub", required=True
+    )
+    ostatus = outbox.add_parser("status", help="counts by state and the latest errors")
+    ostatus.add_argument("--json", action="store_true")
+    ostatus.set_defaults(func=cmd_outbox_status)
+    outbox.add_parser("retry", help="queue failed messages again").set_defaults(func=cmd_outbox_retry)
+
+    worker = sub.add_parser("worker", help="deliver emails and webhooks from the outbox")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("web", help="serve the web app (meeting links, transcripts)").set_defaults(func=cmd_web)
+    sub.add_parser("mailserver", help="local SMTP server writing to BANTER_MAIL_DIR").set_defaults(
+        func=cmd_mailserver
+    )
+
     sub.add_parser("migrate", help="create or upgrade the lead database").set_defaults(func=cmd_migrate)
-    sub.add_parser("run", help="start the assistant (Rasa + actions)").set_defaults(func=cmd_run)
+    sub.add_parser("run", help="start everything (Rasa, actions, web app, worker, local mail)").set_defaults(
+        func=cmd_run
+    )
     sub.add_parser("shell", help="chat in the terminal").set_defaults(func=cmd_shell)
     return parser
 
@@ -219,7 +399,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"banter: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as err:  # noqa: BLE001 - one clear line instead of a stack trace
-        print(f"banter: {type(err).__name__}: {err}", file=sys.stderr)
+        text = str(err)
+        if "no such table" in text or "does not exist" in text and "relation" in text:
+            print(
+                "banter: the database is not set up or not up to date: run `banter migrate`", file=sys.stderr
+            )
+            return EXIT_FAILED
+        print(f"banter: {type(err).__name__}: {text.splitlines()[0] if text else ''}", file=sys.stderr)
         return EXIT_FAILED
 
 

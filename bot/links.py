@@ -7,7 +7,9 @@ var/secret_key; production refuses to start without BANTER_SECRET_KEY (see setti
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +31,19 @@ def signing_key(settings: Settings, key_file: Path | None = None) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = key_file or PROJECT_ROOT / "var" / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: of two processes starting together, exactly one writes the key
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.05)  # the other process is still writing it
+        raise RuntimeError(f"{path} is empty: delete it or set BANTER_SECRET_KEY") from None
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key
 
 

@@ -1,13 +1,16 @@
 """Start and stop Banter's processes together (`banter run`, `banter shell`).
 
-One command starts the action server and the Rasa server (REST and socket.io), waits
-until both answer, prints where to chat, and stops everything cleanly on Ctrl-C.
+One command starts the action server, the Rasa server (REST and socket.io), the web
+app, the outbox worker and (unless SMTP_HOST is set) a local SMTP server writing mail
+to a folder; waits until each answers, prints where to chat, and stops everything
+cleanly on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +19,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.links import signing_key
 from bot.settings import PROJECT_ROOT, Settings
 
 BIN = Path(sys.executable).parent
@@ -58,13 +62,35 @@ def rasa_server_cmd(settings: Settings, model: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def banter_cmd(*args: str) -> list[str]:
+    """Command line of a `banter` subcommand in this virtualenv."""
+    return [str(BIN / "python"), "-m", "bot.cli", *args]
+
+
+def _raise_if_exited(procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{' '.join(map(str, proc.args))} exited with code {proc.returncode}")  # type: ignore[arg-type]
+
+
+def wait_for_port(port: int, timeout: float, procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Wait until something listens on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _raise_if_exited(procs)
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
 def wait_for(url: str, timeout: float, procs: Sequence[subprocess.Popen[bytes]]) -> None:
     """Poll `url` until it answers 200; fail early when a process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for proc in procs:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{' '.join(map(str, proc.args))} exited with code {proc.returncode}")  # type: ignore[arg-type]
+        _raise_if_exited(procs)
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -89,24 +115,39 @@ def stop(procs: Sequence[subprocess.Popen[bytes]], grace: float = 10.0) -> None:
             proc.wait()
 
 
-def start_servers(settings: Settings, *, log_dir: Path) -> list[subprocess.Popen[bytes]]:
-    """Start the action server and the Rasa server; return when both answer."""
+def start_servers(
+    settings: Settings, *, log_dir: Path, web: bool = True, worker: bool = True
+) -> list[subprocess.Popen[bytes]]:
+    """Start every process (the web app and worker optional); return when each answers."""
     model = settings.model_dir / "banter.tar.gz"
     if not model.exists():
         raise RuntimeError(f"no trained model at {model}: run `make train` first")
     log_dir.mkdir(parents=True, exist_ok=True)
+    signing_key(settings)  # created once here, before several processes want it
     env = child_env(settings)
     procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, cmd: list[str]) -> None:
+        log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
+        procs.append(subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        print(f"==> started {name} (pid {procs[-1].pid}), log: {log_dir / (name + '.log')}", flush=True)
+
     try:
-        for name, cmd in (
-            ("actions", action_server_cmd(settings)),
-            ("rasa", rasa_server_cmd(settings, model)),
-        ):
-            log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
-            procs.append(
-                subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if worker and settings.local_smtp:
+            start("mail", banter_cmd("mailserver"))
+            wait_for_port(settings.smtp_port, 30, procs)
+            print(
+                f"==> local SMTP server on port {settings.smtp_port}, mail in {settings.mail_dir}/new",
+                flush=True,
             )
-            print(f"==> started {name} (pid {procs[-1].pid}), log: {log_dir / (name + '.log')}", flush=True)
+        start("actions", action_server_cmd(settings))
+        start("rasa", rasa_server_cmd(settings, model))
+        if web:
+            start("web", banter_cmd("web"))
+            wait_for(f"http://127.0.0.1:{settings.web_port}/healthz", 60, procs)
+            print(f"==> web app ready on port {settings.web_port}", flush=True)
+        if worker:
+            start("worker", banter_cmd("worker"))
         wait_for(f"http://127.0.0.1:{settings.actions_port}/health", 120, procs)
         print(f"==> action server ready on port {settings.actions_port}", flush=True)
         wait_for(f"http://127.0.0.1:{settings.rasa_port}/status", 300, procs)
@@ -122,6 +163,9 @@ def run_forever(settings: Settings) -> int:
     log_dir = PROJECT_ROOT / "var" / "log"
     procs = start_servers(settings, log_dir=log_dir)
     port = settings.rasa_port
+    mail = (
+        f"{settings.mail_dir}/new (local SMTP server)" if settings.local_smtp else f"via {settings.smtp_host}"
+    )
     print(
         f"""
 Banter is running.
@@ -129,6 +173,9 @@ Banter is running.
   REST:                  curl -s localhost:{port}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hi"}}'
   socket.io:             http://localhost:{port}/socket.io  (for the website widget)
   Leads:                 .venv/bin/banter leads list
+  Meetings:              .venv/bin/banter meetings list
+  Mail sent:             {mail}
+  Web app (links):       {settings.public_url}
   Logs:                  {log_dir}
 Press Ctrl-C to stop.""",
         flush=True,

@@ -117,7 +117,7 @@ def main() -> int:
     banter(["migrate"])
     settings = load_settings()
     print(f"==> starting servers (logs in {tmp / 'log'})", flush=True)
-    procs = start_servers(settings, log_dir=tmp / "log")
+    procs = start_servers(settings, log_dir=tmp / "log", web=False, worker=False)
     url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
     try:
         results = []

@@ -131,7 +131,8 @@ class BookingService:
         return Offer(meeting_type, kind.label, chosen.reason, tuple(first), by_rep)
 
     # -- booking ------------------------------------------------------------------
-    def _slot(self, meeting_type: str, key: str, offer: Offer | None = None) -> Slot:
+    def slot_from_key(self, meeting_type: str, key: str) -> Slot:
+        """The slot a button payload names (rep|ISO start); BookingError when it is not one."""
         rep_email, _, start_text = key.partition("|")
         rep = self.playbook.booking.rep(rep_email)
         try:
@@ -181,7 +182,7 @@ class BookingService:
         attendee_name: str | None,
     ) -> Booked:
         """Book the slot or raise SlotTaken (someone was faster) / BookingError (not a slot)."""
-        slot = self._slot(meeting_type, slot_key)
+        slot = self.slot_from_key(meeting_type, slot_key)
         if not self.is_free(meeting_type, slot):
             raise SlotTaken(f"{slot.rep_email} is not free at {slot.start.isoformat()}")
         rep = self.playbook.booking.rep(slot.rep_email)
@@ -216,7 +217,7 @@ class BookingService:
             if current is None or current.status != "booked":
                 raise BookingError("this meeting is not booked any more")
             meeting_type = current.meeting_type
-        slot = self._slot(meeting_type, slot_key)
+        slot = self.slot_from_key(meeting_type, slot_key)
         if slot.rep_email != current.rep_email:
             raise BookingError("a meeting can only move to another time with the same rep")
         if not self.is_free(meeting_type, slot, ignore_uid=uid):

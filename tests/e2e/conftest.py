@@ -108,6 +108,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         "TRACKER_DB": str(tmp / "tracker.db"),
         "RASA_PORT": str(_free_port()),
         "ACTIONS_PORT": str(_free_port()),
+        "WEB_PORT": str(_free_port()),
+        "SMTP_PORT": str(_free_port()),
+        "BANTER_MAIL_DIR": str(tmp / "mail"),
         "BANTER_TODAY": TODAY,
     }
     saved = {key: os.environ.get(key) for key in env}

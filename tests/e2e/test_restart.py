@@ -27,7 +27,7 @@ def test_conversation_survives_restart(tmp_path: Path, monkeypatch: pytest.Monke
     base = f"http://127.0.0.1:{settings.rasa_port}"
     sender = f"restart-{os.getpid()}"
 
-    procs = start_servers(settings, log_dir=tmp_path / "log1")
+    procs = start_servers(settings, log_dir=tmp_path / "log1", web=False, worker=False)
     try:
         chat = Assistant(base_url=base, database_url=settings.database_url)
         chat.say(sender, "hi")
@@ -36,7 +36,7 @@ def test_conversation_survives_restart(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         stop(procs)
 
-    procs = start_servers(settings, log_dir=tmp_path / "log2")
+    procs = start_servers(settings, log_dir=tmp_path / "log2", web=False, worker=False)
     try:
         chat = Assistant(base_url=base, database_url=settings.database_url)
         tracker = chat.tracker(sender)

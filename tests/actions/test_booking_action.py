@@ -1,0 +1,84 @@
+"""action_booking_turn the rasa-sdk way: tracker in, exact messages, buttons and events out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking import ActionBookingTurn
+from actions.extraction import ActionExtractFields
+from actions.outcome import ActionDecideOutcome
+from bot.booking.service import BookingService, Notify
+from bot.links import Links
+from tests.actions.conftest import TODAY, fixed, make_tracker
+from tests.actions.test_actions import DOMAIN, QUALIFIED_SLOTS, slot_events
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+
+def with_entities(tracker: Tracker, intent: str, entities: list[dict[str, Any]]) -> Tracker:
+    tracker.latest_message = {"text": "", "intent": {"name": intent, "confidence": 1.0}, "entities": entities}
+    return tracker
+
+
+async def test_offer_then_choose_then_book(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    outcome_action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
+    events = await outcome_action.run(CollectingDispatcher(), make_tracker("jane@acme.com", slots=QUALIFIED_SLOTS,
+                                                                           active=False), DOMAIN)
+    outcome = slot_events(events)["outcome"]
+    service = BookingService(playbook, sessions, Links("k" * 40, 3600),
+                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
+    action = ActionBookingTurn(booking=fixed(service))
+    slots = {**QUALIFIED_SLOTS, "outcome": outcome}
+
+    offered = await action.run(dispatcher, make_tracker("jane@acme.com", slots=slots, active=False,
+                                                        metadata={"timezone": "Europe/Paris"}), DOMAIN)
+    state = slot_events(offered)["booking"]
+    assert state["stage"] == "offered" and state["zone"] == "Europe/Paris"
+    [message] = dispatcher.messages
+    assert "(times in Europe/Paris, CET)" in message["text"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads[0].startswith('/choose_slot{"slot_choice": "greta@banter.example.com|')
+    assert payloads[-2:] == ["/other_times", "/decline_meeting"]
+
+    key = state["offered"][0]
+    chooser = CollectingDispatcher()
+    tracker = with_entities(make_tracker(slots={**slots, "booking": state}, active=False), "choose_slot",
+                            [{"entity": "slot_choice", "value": key}])
+    confirming = slot_events(await action.run(chooser, tracker, DOMAIN))["booking"]
+    assert confirming["stage"] == "confirming" and confirming["chosen"] == key
+    assert [b["payload"] for b in chooser.messages[0]["buttons"]] == ["/confirm_slot", "/other_times"]
+
+    booker = CollectingDispatcher()
+    done = await action.run(booker, make_tracker("yes", intent="affirm", slots={**slots, "booking": confirming},
+                                                 active=False), DOMAIN)
+    assert slot_events(done)["booking"]["stage"] == "booked"
+    assert booker.messages[0]["text"].startswith("Booked: 30-minute demo with Greta Lindqvist")
+
+
+async def test_nothing_to_do_before_the_lead_is_saved(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    action = ActionBookingTurn(booking=fixed(None))
+    assert await action.run(dispatcher, make_tracker(slots={"outcome": {"saved": False}}, active=False), DOMAIN) == []
+    assert dispatcher.messages == []
+
+
+async def test_a_calendar_failure_is_said_not_hidden(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    class Broken:
+        def meeting_type_for(self, step: str) -> str:
+            raise RuntimeError("database down")
+
+    action = ActionBookingTurn(booking=fixed(Broken()))
+    slots = {**QUALIFIED_SLOTS, "outcome": {"saved": True, "lead_id": 1, "next_step": "book_demo"}}
+    assert await action.run(dispatcher, make_tracker(slots=slots, active=False), DOMAIN) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_failed"]
+
+
+async def test_times_typed_while_booking_are_not_taken_as_a_new_timeline(playbook, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("next week", slots={"booking": {"stage": "offered"}}, active=False)
+    assert await action.run(dispatcher, tracker, DOMAIN) == []
+    tracker = make_tracker("next week", slots={"booking": {"stage": "booked"}}, active=False)
+    assert "timeline" in slot_events(await action.run(dispatcher, tracker, DOMAIN))
