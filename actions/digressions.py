@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from bot.booking.conversation import is_active
+from bot.flow import free_text_allowed
 from bot.playbook import Playbook
 
 #: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
@@ -105,6 +106,11 @@ class ActionRephrase(Action):
         """
         if is_active(tracker.get_slot("booking")):
             return []
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        if intent in ("affirm", "deny") and free_text_allowed(intent, confidence, str(message.get("text") or "")):
+            return []  # not really a yes/no: it was read as the answer, the form moves on
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []
 

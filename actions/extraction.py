@@ -71,7 +71,7 @@ class ActionExtractFields(Action):
             today=self._today(),
             use_cases=playbook.use_case_keywords(),
             requested=requested if requested in FIELDS else None,
-            free_text=free_text_allowed(intent.get("name"), float(intent.get("confidence") or 0.0)),
+            free_text=free_text_allowed(intent.get("name"), float(intent.get("confidence") or 0.0), text),
         )
         for field, extracted in found.items():
             if yes_no is not None and field == requested and extracted.value is None:

@@ -6,6 +6,8 @@ conversation only asks what is still unknown and what matters for this visitor.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,8 +42,22 @@ NOT_AN_ANSWER = frozenset(
 SURE = 0.6
 
 
-def free_text_allowed(intent: str | None, confidence: float) -> bool:
-    """Whether the message may be read as a free-text answer to the open question."""
+#: Words without which a message is not really a yes or a no ("Eva Novak" once read as deny).
+YES_NO_WORDS = re.compile(
+    r"\b(yes|yeah|yep|yup|sure|ok|okay|fine|go ahead|of course|absolutely|definitely|please|correct|right|"
+    r"no|nope|nah|not|don'?t|never|rather not|no thanks)\b",
+    re.I,
+)
+
+
+def free_text_allowed(intent: str | None, confidence: float, text: str | None = None) -> bool:
+    """Whether the message may be read as a free-text answer to the open question.
+
+    A confident affirm / deny only counts as "not an answer" when the text has a yes/no
+    word in it; otherwise the classifier was fooled by a name or a company.
+    """
+    if intent in ("affirm", "deny") and text is not None and not YES_NO_WORDS.search(text):
+        return True
     return intent not in NOT_AN_ANSWER or confidence < SURE
 
 

@@ -82,3 +82,16 @@ async def test_times_typed_while_booking_are_not_taken_as_a_new_timeline(playboo
     assert await action.run(dispatcher, tracker, DOMAIN) == []
     tracker = make_tracker("next week", slots={"booking": {"stage": "booked"}}, active=False)
     assert "timeline" in slot_events(await action.run(dispatcher, tracker, DOMAIN))
+
+
+async def test_a_name_misread_as_no_is_taken_as_the_name(playbook, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    from actions.digressions import ActionRephrase
+
+    tracker = make_tracker("Eva Novak", intent="deny", confidence=0.92, requested="name")
+    events = await ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY)).run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events)["name"]["value"] == {"full": "Eva Novak", "first": "Eva"}
+    assert await ActionRephrase().run(dispatcher, tracker, DOMAIN) == []
+    assert dispatcher.messages == []
+    real_no = make_tracker("no", intent="deny", confidence=0.99, requested="name")
+    await ActionRephrase().run(dispatcher, real_no, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]

@@ -32,17 +32,24 @@ def _free_port() -> int:
 class Assistant:
     base_url: str
     database_url: str
+    mail_dir: Path
+    web_url: str
     transcripts: dict[str, list[str]] = field(default_factory=dict)
+    last_messages: list[dict[str, Any]] = field(default_factory=list)
 
-    def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[str]:
+    def messages(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The assistant's replies as the REST channel sends them (text and buttons)."""
         body = json.dumps({"sender": sender, "message": message, "metadata": metadata or {}}).encode()
         request = urllib.request.Request(
             f"{self.base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=60) as response:
-            replies = [m.get("text", "") for m in json.loads(response.read())]
-        self.transcripts.setdefault(sender, []).extend([f"> {message}", *replies])
+            replies: list[dict[str, Any]] = json.loads(response.read())
+        self.transcripts.setdefault(sender, []).extend([f"> {message}", *(m.get("text", "") for m in replies)])
         return replies
+
+    def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[str]:
+        return [m.get("text", "") for m in self.messages(sender, message, metadata)]
 
     def tracker(self, sender: str) -> dict[str, Any]:
         with urllib.request.urlopen(
@@ -71,7 +78,8 @@ class Assistant:
         `interject[slot]` messages are sent (once) when `slot` is first asked, before the answer.
         """
         sender = f"e2e-{uuid.uuid4().hex[:10]}"
-        conversation = Conversation(sender=sender, replies=self.say(sender, first, metadata))
+        self.last_messages = self.messages(sender, first, metadata)
+        conversation = Conversation(sender=sender, replies=[m.get("text", "") for m in self.last_messages])
         pending = {slot: list(messages) for slot, messages in (interject or {}).items()}
         for _ in range(max_turns):
             slot = self.requested_slot(sender)
@@ -84,7 +92,8 @@ class Assistant:
                 conversation.interjections.append((slot, message, self.say(sender, message)))
                 continue
             assert slot in persona, f"unexpected question {slot!r}; transcript: {self.transcripts[sender]}"
-            conversation.replies = self.say(sender, persona[slot])
+            self.last_messages = self.messages(sender, persona[slot])
+            conversation.replies = [m.get("text", "") for m in self.last_messages]
         raise AssertionError(f"conversation did not finish: {self.transcripts[sender]}")
 
 
@@ -123,7 +132,10 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         procs = start_servers(settings, log_dir=Path(tmp) / "log")
         try:
             yield Assistant(
-                base_url=f"http://127.0.0.1:{settings.rasa_port}", database_url=settings.database_url
+                base_url=f"http://127.0.0.1:{settings.rasa_port}",
+                database_url=settings.database_url,
+                mail_dir=settings.mail_dir,
+                web_url=settings.public_url,
             )
         finally:
             stop(procs)

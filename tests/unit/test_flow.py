@@ -77,6 +77,10 @@ def test_free_text_only_from_answers_or_unsure_classification() -> None:
     assert free_text_allowed("nlu_fallback", 0.3)
     assert not free_text_allowed("ask_why", 0.9)
     assert free_text_allowed("greet", 0.4)
+    # a name the classifier mistook for "no" is still a name; a real "no" is not free text
+    assert free_text_allowed("deny", 0.92, "Eva Novak")
+    assert not free_text_allowed("deny", 0.92, "no thanks")
+    assert not free_text_allowed("affirm", 0.95, "yes please")
 
 
 def test_is_answered() -> None:

@@ -1,0 +1,132 @@
+"""End-to-end booking over REST: the assistant, the action server, the worker and a local SMTP server."""
+
+from __future__ import annotations
+
+import email
+import time
+import urllib.request
+from email.message import Message
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from bot.store.db import make_engine, session_factory
+from bot.store.models import Meeting
+from tests.e2e.conftest import Assistant
+from tests.e2e.test_conversations import BUYER
+
+pytestmark = pytest.mark.e2e
+
+
+def buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [b for m in messages for b in m.get("buttons") or []]
+
+
+def meetings(assistant: Assistant, lead_id: int) -> list[Meeting]:
+    with session_factory(make_engine(assistant.database_url))() as session:
+        return list(session.execute(select(Meeting).where(Meeting.lead_id == lead_id)).scalars())
+
+
+def mail_to(assistant: Assistant, address: str, timeout: float = 30) -> list[Message]:
+    """Messages the worker delivered to the local SMTP server for `address`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        folder = assistant.mail_dir / "new"
+        found = []
+        for path in folder.glob("*") if folder.exists() else []:
+            message = email.message_from_bytes(path.read_bytes())
+            if address in (message["To"] or ""):
+                found.append(message)
+        if found:
+            return found
+        time.sleep(0.5)
+    return []
+
+
+def test_qualified_visitor_books_by_button_and_gets_the_invite(assistant: Assistant) -> None:
+    persona = {**BUYER, "email": "mia@contoso-robotics.com", "name": "Mia Berg"}
+    conversation = assistant.converse(persona, metadata={"timezone": "Europe/Stockholm"})
+    offer = buttons(assistant.last_messages)
+    assert any("times in Europe/Stockholm" in r for r in conversation.replies), conversation.transcript
+    slot_buttons = [b for b in offer if b["payload"].startswith("/choose_slot")]
+    assert 3 <= len(slot_buttons) <= 5, offer
+    assert {"title": "Other times", "payload": "/other_times"} in offer
+
+    confirm = assistant.messages(conversation.sender, slot_buttons[1]["payload"])
+    assert "Shall I book it?" in confirm[0]["text"], confirm
+    booked = assistant.messages(conversation.sender, "/confirm_slot")
+    assert booked[0]["text"].startswith("Booked: 30-minute demo with Greta Lindqvist"), booked
+    assert "mia@contoso-robotics.com" in booked[0]["text"]
+
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None
+    [meeting] = meetings(assistant, lead["id"])
+    assert (meeting.status, meeting.rep_email, meeting.visitor_time_zone) == (
+        "booked", "greta@banter.example.com", "Europe/Stockholm")
+
+    [invite_mail] = mail_to(assistant, "mia@contoso-robotics.com")
+    calendar = next(p for p in invite_mail.walk() if p.get_content_type() == "text/calendar")
+    event = Calendar.from_ical(calendar.get_payload(decode=True)).walk("VEVENT")[0]
+    assert event["UID"] == meeting.uid
+    rep_mail = mail_to(assistant, "greta@banter.example.com")
+    brief = next(m for m in rep_mail if meeting.uid in str(m.as_string()) or "Mia Berg" in m["Subject"])
+    text = next(p for p in brief.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert '"around 40k a year" -> $40,000 a year' in text and "Transcript: " in text
+
+    # the cancel link in the visitor's email works from a "browser"
+    body = next(p for p in invite_mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    cancel_url = next(w for w in body.decode().split() if w.endswith("/cancel"))
+    assert cancel_url.startswith(assistant.web_url)
+    with urllib.request.urlopen(cancel_url, timeout=10) as page:
+        assert "Cancel the meeting" in page.read().decode()
+    request = urllib.request.Request(cancel_url, data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as page:
+        assert "Your meeting is cancelled" in page.read().decode()
+    assert meetings(assistant, lead["id"])[0].status == "cancelled"
+
+
+def test_qualified_visitor_books_by_typing_thursday_morning(assistant: Assistant) -> None:
+    persona = {**BUYER, "email": "noor@fabrikam-labs.com", "name": "Noor Haddad", "country": "United States"}
+    conversation = assistant.converse(persona)
+    assert any("times in America/New_York" in r for r in conversation.replies), conversation.transcript
+    replies = assistant.messages(conversation.sender, "Thursday morning")
+    times = [b for b in buttons(replies) if b["payload"].startswith("/choose_slot")]
+    assert times, replies
+    assert all(b["title"].startswith("Thu") for b in times), times
+    confirm = assistant.messages(conversation.sender, times[0]["payload"])
+    assert "Shall I book it?" in confirm[0]["text"]
+    booked = assistant.messages(conversation.sender, "yes")
+    assert booked[0]["text"].startswith("Booked:"), booked
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None
+    [meeting] = meetings(assistant, lead["id"])
+    assert meeting.meeting_type == "demo" and meeting.rep_email in ("dana@banter.example.com",
+                                                                     "luis@banter.example.com")
+
+
+def test_gray_area_founder_books_a_discovery_call(assistant: Assistant) -> None:
+    persona = {**BUYER, "role": "I'm the founder and CEO", "company_size": "we're 3 people",
+               "email": "lee@tinyrobots.io", "name": "Lee Park", "country": "United Kingdom"}
+    conversation = assistant.converse(persona)
+    offer = [b for b in buttons(assistant.last_messages) if b["payload"].startswith("/choose_slot")]
+    assert offer and any("15-minute discovery call with Sam Okafor" in r for r in conversation.replies)
+    assistant.messages(conversation.sender, offer[0]["payload"])
+    booked = assistant.messages(conversation.sender, "/confirm_slot")
+    assert booked[0]["text"].startswith("Booked: 15-minute discovery call"), booked
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None
+    [meeting] = meetings(assistant, lead["id"])
+    assert (meeting.meeting_type, meeting.rep_email) == ("discovery", "sam@banter.example.com")
+
+
+def test_visitor_declines_the_call(assistant: Assistant) -> None:
+    persona = {**BUYER, "email": "eva@northwind-traders.com", "name": "Eva Novak"}
+    conversation = assistant.converse(persona)
+    replies = assistant.say(conversation.sender, "just send me information")
+    assert any("useful material by email" in r for r in replies), replies
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None
+    assert lead["next_step"] == "nurture" and lead["grade"] == "qualified"
+    assert meetings(assistant, lead["id"]) == []
