@@ -109,7 +109,9 @@ class ActionRephrase(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
-        if intent in ("affirm", "deny") and free_text_allowed(intent, confidence, str(message.get("text") or "")):
+        if intent in ("affirm", "deny") and free_text_allowed(
+            intent, confidence, str(message.get("text") or "")
+        ):
             return []  # not really a yes/no: it was read as the answer, the form moves on
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []

@@ -7,7 +7,6 @@ conversation only asks what is still unknown and what matters for this visitor.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -9,7 +9,9 @@ Usage:
 {"id", "email", "name", "company_name", "grade", "score", "reasons" (codes, primary first),
  "next_step", "playbook_version", "email_flag", "created_at", "updated_at",
  "answers": {field: {"raw", "normalized", "declined", "answered_at"}} (latest per field),
- "answer_history": [...], "score_history": [...], "consents": [...], "conversations": [...]}
+ "answer_history": [...], "score_history": [...], "consents": [...], "conversations": [...],
+ "nurture_track", "meetings": [{"uid", "type", "status", "start", "end", "rep", "visitor_time_zone"}],
+ "events": [{"kind", "detail", "at"}]}
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.models import Answer, Consent, Conversation, Lead, ScoreSnapshot, utcnow
+from bot.store.models import Answer, Consent, Conversation, Lead, LeadEvent, Meeting, ScoreSnapshot, utcnow
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,12 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
     conversations = session.execute(
         select(Conversation).where(Conversation.lead_id == lead.id).order_by(Conversation.id)
     ).scalars()
+    meetings = session.execute(
+        select(Meeting).where(Meeting.lead_id == lead.id).order_by(Meeting.id)
+    ).scalars()
+    events = session.execute(
+        select(LeadEvent).where(LeadEvent.lead_id == lead.id).order_by(LeadEvent.id)
+    ).scalars()
     return {
         "id": lead.id,
         "email": lead.email,
@@ -296,6 +304,7 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
         "next_step": lead.next_step,
         "playbook_version": lead.playbook_version,
         "email_flag": lead.email_flag,
+        "nurture_track": lead.nurture_track,
         "created_at": _iso(lead.created_at),
         "updated_at": _iso(lead.updated_at),
         "answers": latest,
@@ -337,6 +346,19 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
             }
             for c in conversations
         ],
+        "meetings": [
+            {
+                "uid": m.uid,
+                "type": m.meeting_type,
+                "status": m.status,
+                "start": _iso(m.start_at),
+                "end": _iso(m.end_at),
+                "rep": m.rep_email,
+                "visitor_time_zone": m.visitor_time_zone,
+            }
+            for m in meetings
+        ],
+        "events": [{"kind": e.kind, "detail": e.detail, "at": _iso(e.created_at)} for e in events],
     }
 
 

@@ -62,7 +62,8 @@ def test_new_lead_with_everything(engine) -> None:  # type: ignore[no-untyped-de
     assert lead is not None and lead["id"] == lead_id
     assert set(lead) == {"id", "email", "name", "company_name", "grade", "score", "reasons", "next_step",
                          "playbook_version", "email_flag", "created_at", "updated_at", "answers",
-                         "answer_history", "score_history", "consents", "conversations"}
+                         "answer_history", "score_history", "consents", "conversations", "nurture_track", "meetings",
+                         "events"}
     assert (lead["email"], lead["grade"], lead["score"], lead["next_step"]) == (
         "jane@acme.com", "qualified", 82, "book_demo")
     assert lead["answers"]["budget"] == {"raw": "around 40k a year", "normalized": {"annual_amount": 40000},

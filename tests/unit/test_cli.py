@@ -67,3 +67,50 @@ def test_leads_show_unknown_conversation(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 1 and "no lead for conversation nobody" in err
     code, out, _ = run(["leads", "list"], capsys)
     assert code == 0 and "no leads yet" in out
+
+
+def test_meetings_outbox_and_worker_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    from bot.booking.routing import LeadFacts
+    from bot.booking.service import BookingService, Notify
+    from bot.links import Links
+    from bot.playbook import load_playbook
+    from bot.store.db import make_engine, session_factory
+    from tests.store.test_booking import make_lead
+
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", "9")  # nothing listens: delivery fails and is kept for a retry
+    code, _, err = run(["meetings", "list"], capsys)
+    assert code == 1 and "run `banter migrate`" in err  # not migrated yet: a clear message
+    assert run(["migrate"], capsys)[0] == 0
+    code, out, _ = run(["meetings", "list"], capsys)
+    assert code == 0 and "no meetings" in out
+
+    sessions = session_factory(make_engine(url))
+    now = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
+    service = BookingService(load_playbook(PROJECT_ROOT / "playbook.yml"), sessions, Links("k" * 40, 60),
+                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: now)
+    lead_id = make_lead(sessions, "c1", "ada@acme.com")
+    slot = service.offer("demo", LeadFacts(region="europe", employees=300)).slots[0]
+    service.book(sender_id="c1", lead_id=lead_id, meeting_type="demo", slot_key=slot.key(), route_reason="territory",
+                 visitor_zone="Europe/Berlin", attendee_email="ada@acme.com", attendee_name="Ada")
+
+    code, out, _ = run(["meetings", "list", "--rep", "greta@banter.example.com"], capsys)
+    assert code == 0 and "booked" in out and "CET (Europe/Berlin)" in out and "ada@acme.com" in out
+    code, out, _ = run(["meetings", "list", "--json", "--from", "2026-11-23"], capsys)
+    assert code == 0 and json.loads(out)[0]["rep"] == "greta@banter.example.com"
+    assert run(["meetings", "list", "--from", "2027-01-01"], capsys)[1].strip() == "no meetings"
+    code, _, err = run(["meetings", "list", "--from", "soon"], capsys)
+    assert code == 2 and "use a date like" in err
+
+    code, out, _ = run(["outbox", "status"], capsys)
+    assert code == 0 and "pending  2 email" in out
+    code, out, _ = run(["worker", "--once"], capsys)
+    assert code == 0 and "sent 0, to retry 2" in out
+    code, out, _ = run(["outbox", "status", "--json"], capsys)
+    status = json.loads(out)
+    assert status["counts"] == {"pending": {"email": 2}} and "unreachable" in status["recent_errors"][0]["error"]
