@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
@@ -64,8 +64,11 @@ class ActionBookingTurn(Action):
         """Decide and say the next booking message."""
         outcome = tracker.get_slot("outcome") or {}
         state = tracker.get_slot("booking")
+        after_outcome = tracker.latest_action_name == "action_decide_outcome"
         if not outcome.get("saved"):
-            return []  # nothing stored yet (or the save failed): nothing to book against
+            # Nothing stored yet: a message that sounded like booking came before the
+            # qualification was done (or its save failed); carry on with the questions.
+            return [] if after_outcome else [FollowupAction("bant_form")]
         answers = answers_from_tracker(tracker)
         consent = consent_granted(answers)
         email_value = (answers.get("email") or {}).get("value") or {}
@@ -98,4 +101,8 @@ class ActionBookingTurn(Action):
         for item in reply.messages:
             buttons = [{"title": title, "payload": payload} for title, payload in item.buttons]
             dispatcher.utter_message(text=item.text, buttons=buttons or None)
+        if not reply.messages and not after_outcome:
+            dispatcher.utter_message(
+                response="utter_anything_else"
+            )  # a visitor's message always gets an answer
         return [SlotSet("booking", reply.state)] if reply.state != state else []

@@ -59,10 +59,24 @@ async def test_offer_then_choose_then_book(playbook, sessions, dispatcher) -> No
     assert booker.messages[0]["text"].startswith("Booked: 30-minute demo with Greta Lindqvist")
 
 
-async def test_nothing_to_do_before_the_lead_is_saved(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
+async def test_before_the_lead_is_saved_qualification_carries_on(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
     action = ActionBookingTurn(booking=fixed(None))
-    assert await action.run(dispatcher, make_tracker(slots={"outcome": {"saved": False}}, active=False), DOMAIN) == []
+    events = await action.run(dispatcher, make_tracker("1e9", slots={"outcome": {"saved": False}}, active=False),
+                              DOMAIN)
+    assert events == [{"event": "followup", "timestamp": None, "name": "bant_form"}]
     assert dispatcher.messages == []
+    tracker = make_tracker(slots={"outcome": {"saved": False}}, active=False)
+    tracker.latest_action_name = "action_decide_outcome"  # the save failed: the outcome action said so
+    assert await action.run(dispatcher, tracker, DOMAIN) == []
+
+
+async def test_a_message_with_nothing_to_book_still_gets_an_answer(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    service = BookingService(playbook, sessions, Links("k" * 40, 3600),
+                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
+    action = ActionBookingTurn(booking=fixed(service))
+    slots = {**QUALIFIED_SLOTS, "outcome": {"saved": True, "lead_id": 1, "next_step": "nurture"}}
+    assert await action.run(dispatcher, make_tracker("yes", intent="affirm", slots=slots, active=False), DOMAIN) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
 
 
 async def test_a_calendar_failure_is_said_not_hidden(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,8 @@ def test_conversation_survives_restart(tmp_path: Path, monkeypatch: pytest.Monke
 
     procs = start_servers(settings, log_dir=tmp_path / "log1", web=False, worker=False)
     try:
-        chat = Assistant(base_url=base, database_url=settings.database_url)
+        chat = Assistant(base_url=base, database_url=settings.database_url, mail_dir=settings.mail_dir,
+                         web_url=settings.public_url)
         chat.say(sender, "hi")
         chat.say(sender, "we want to qualify leads on our website")
         assert chat.requested_slot(sender) == "role"
@@ -38,7 +39,8 @@ def test_conversation_survives_restart(tmp_path: Path, monkeypatch: pytest.Monke
 
     procs = start_servers(settings, log_dir=tmp_path / "log2", web=False, worker=False)
     try:
-        chat = Assistant(base_url=base, database_url=settings.database_url)
+        chat = Assistant(base_url=base, database_url=settings.database_url, mail_dir=settings.mail_dir,
+                         web_url=settings.public_url)
         tracker = chat.tracker(sender)
         assert tracker["slots"]["requested_slot"] == "role"
         assert tracker["slots"]["need"]["value"]["use_case"] == "lead_qualification"
