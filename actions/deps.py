@@ -16,10 +16,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.service import BookingService
+from bot.nurture.service import NurtureService
 from bot.playbook import Playbook, load_playbook
 from bot.settings import load_settings
 from bot.store.db import make_engine, session_factory
-from bot.wiring import booking_service
+from bot.wiring import booking_service, nurture_service
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +60,8 @@ def now() -> datetime:
 def booking() -> BookingService:
     """The booking service on the current playbook and the lead store."""
     return booking_service(load_settings(), playbook(), sessions(), now=now)
+
+
+def nurture() -> NurtureService:
+    """The nurture service on the current playbook and the lead store."""
+    return nurture_service(load_settings(), playbook(), sessions(), now=now)

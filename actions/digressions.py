@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import deps
 from bot.booking.conversation import is_active
 from bot.flow import free_text_allowed
+from bot.nurture.conversation import is_active as followup_active
 from bot.playbook import Playbook
 
 #: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
@@ -102,9 +103,9 @@ class ActionRephrase(Action):
     ) -> list[EventType]:
         """Ask to rephrase; the form repeats its question afterwards.
 
-        While the visitor is picking a meeting time, action_booking_turn answers instead.
+        While the visitor is picking a meeting time, action_next_step answers instead.
         """
-        if is_active(tracker.get_slot("booking")):
+        if is_active(tracker.get_slot("booking")) or followup_active(tracker.get_slot("followup")):
             return []
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")

@@ -21,6 +21,7 @@ from actions.answers import answer_slot, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import extract_fields
 from bot.flow import free_text_allowed
+from bot.nurture.conversation import is_active as followup_active
 from bot.playbook import Playbook
 from bot.vocab import FIELDS
 
@@ -53,7 +54,7 @@ class ActionExtractFields(Action):
         text = str(message.get("text") or "")
         if not text.strip() or text.startswith("/"):
             return []
-        if is_active(tracker.get_slot("booking")):
+        if is_active(tracker.get_slot("booking")) or followup_active(tracker.get_slot("followup")):
             return []  # "next Tuesday" while picking a meeting time is not a new timeline
         intent = message.get("intent") or {}
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None

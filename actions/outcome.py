@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from actions import deps
 from actions.answers import UTM_KEYS, answers_from_tracker, first_message_metadata
 from bot.flow import consent_granted, email_decision
+from bot.nurture.policy import segment_for
 from bot.playbook import Playbook
 from bot.scoring import ScoreResult, score_lead
 from bot.store.repository import AnswerIn, ConsentIn, ContactIn, ScoreIn, SourceIn, save_qualification
@@ -172,6 +173,7 @@ class ActionDecideOutcome(Action):
                     criteria=[c.to_dict() for c in result.criteria],
                     next_step=result.next_step,
                     playbook_version=result.playbook_version,
+                    segment=segment_for(result.grade, result.reasons, result.next_step, playbook),
                 ),
                 consents=consents,
             )

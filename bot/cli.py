@@ -267,16 +267,30 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
     from bot.notify.worker import run
-    from bot.wiring import senders
+    from bot.nurture.jobs import daily_requalify, nurture_sends
+    from bot.playbook import load_playbook
+    from bot.wiring import nurture_service, senders, utc_now
 
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level)
+    playbook = load_playbook(settings.playbook_path)
+    sessions = _sessions()
+    jobs = [
+        nurture_sends(nurture_service(settings, playbook, sessions)),
+        daily_requalify(sessions, playbook, utc_now),
+    ]
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     if not args.once:
         print(f"==> worker delivering mail via {settings.smtp_host}:{settings.smtp_port}", flush=True)
     try:
-        total = run(_sessions(), senders(settings), once=args.once, should_stop=lambda: bool(stopping))
+        total = run(
+            sessions,
+            senders(settings),
+            once=args.once,
+            should_stop=lambda: bool(stopping),
+            before_each_pass=jobs,
+        )
     except KeyboardInterrupt:
         return EXIT_OK
     print(f"sent {total.sent}, to retry {total.retried}, failed {total.failed}")
@@ -289,12 +303,18 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     from bot.playbook import load_playbook
     from bot.web.app import create_app
-    from bot.wiring import booking_service, links, transcripts
+    from bot.wiring import booking_service, links, nurture_service, transcripts
 
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level)
     playbook = load_playbook(settings.playbook_path)
-    app = create_app(booking_service(settings, playbook, _sessions()), links(settings), transcripts(settings))
+    sessions = _sessions()
+    app = create_app(
+        booking_service(settings, playbook, sessions),
+        links(settings),
+        transcripts(settings),
+        nurture_service(settings, playbook, sessions),
+    )
     web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)
     return EXIT_OK
 
@@ -324,6 +344,57 @@ def cmd_mailserver(args: argparse.Namespace) -> int:
         pass
     finally:
         controller.stop()
+    return EXIT_OK
+
+
+def cmd_requalify(args: argparse.Namespace) -> int:
+    """Re-score nurtured leads against the current playbook and list the upgrades."""
+    from bot.nurture.requalify import requalify
+    from bot.playbook import load_playbook
+
+    playbook = load_playbook(args.playbook or load_settings().playbook_path)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    with _sessions()() as session:
+        upgrades = requalify(session, playbook, today=today, apply=not args.dry_run)
+        session.commit()
+    if args.json:
+        _print_json([u.__dict__ for u in upgrades])
+        return EXIT_OK
+    verb = "would move" if args.dry_run else "moved"
+    print(f"{len(upgrades)} nurtured lead(s) {verb} to qualified (playbook {playbook.version})")
+    for u in upgrades:
+        print(
+            f"  lead {u.lead_id:<6} {u.email or '(no email)':<35} {u.old_score} -> {u.new_score}  "
+            f"was: {', '.join(u.old_reasons) or '-'}"
+        )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Everything held about a person, as JSON."""
+    from bot.privacy import export_person
+    from bot.wiring import tracker_engine
+
+    with _sessions()() as session:
+        data = export_person(session, args.email, tracker_engine(load_settings()))
+    if data is None:
+        print(f"banter: nothing is held about {args.email}", file=sys.stderr)
+        return EXIT_FAILED
+    _print_json(data)
+    return EXIT_OK
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Delete everything held about a person; keep a receipt without personal data."""
+    from bot.privacy import erase_person
+    from bot.wiring import tracker_engine
+
+    with _sessions()() as session, session.begin():
+        counts = erase_person(session, args.email, tracker_engine(load_settings()))
+    if counts is None:
+        print(f"banter: nothing is held about {args.email}", file=sys.stderr)
+        return EXIT_FAILED
+    print("erased: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     return EXIT_OK
 
 
@@ -380,6 +451,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("mailserver", help="local SMTP server writing to BANTER_MAIL_DIR").set_defaults(
         func=cmd_mailserver
     )
+
+    requal = sub.add_parser("requalify", help="re-score nurtured leads; list (and apply) upgrades")
+    requal.add_argument("--dry-run", action="store_true", help="list the upgrades, change nothing")
+    requal.add_argument("--playbook", help="playbook file (default: BANTER_PLAYBOOK or playbook.yml)")
+    requal.add_argument("--today", metavar="DATE", help="reference day for timelines (default: today)")
+    requal.add_argument("--json", action="store_true")
+    requal.set_defaults(func=cmd_requalify)
+    export = sub.add_parser("export", help="everything held about a person, as JSON")
+    export.add_argument("--email", required=True)
+    export.set_defaults(func=cmd_export)
+    erase = sub.add_parser("erase", help="delete everything held about a person")
+    erase.add_argument("--email", required=True)
+    erase.set_defaults(func=cmd_erase)
 
     sub.add_parser("migrate", help="create or upgrade the lead database").set_defaults(func=cmd_migrate)
     sub.add_parser("run", help="start everything (Rasa, actions, web app, worker, local mail)").set_defaults(

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
 
 from bot.profile import REGIONS, SENIORITIES
-from bot.vocab import CRITERIA, INDUSTRIES, NEXT_STEPS, REASONS
+from bot.vocab import CRITERIA, INDUSTRIES, KNOCKOUT_REASONS, NEXT_STEPS, REASONS
 
 Authority = Literal["decision_maker", "influencer", "none"]
 
@@ -371,6 +371,104 @@ class Booking(_Model):
         return next((r for r in self.reps if r.email == email.lower()), None)
 
 
+#: Merge fields a nurture template may use (anything else is an error at load time).
+MERGE_FIELDS: tuple[str, ...] = (
+    "first_name", "name", "company_name", "company", "product", "reason", "timeline_date", "links",
+    "unsubscribe_url", "resources_url",
+)  # fmt: skip
+
+
+class ContentLink(_Model):
+    """A link offered in a nurture email."""
+
+    title: str
+    url: str
+
+    @validator("url")
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class NurtureStep(_Model):
+    """One email of a track: when, subject, body (Jinja2 with merge fields), links."""
+
+    delay_days: float | None = None  # after enrolment
+    relative_to: Literal["timeline"] | None = None
+    offset_days: float = 0  # with relative_to: timeline, days from the date the lead gave (negative = before)
+    subject: str
+    body: str
+    links: list[ContentLink] = []
+
+    @root_validator(skip_on_failure=True)
+    def _when(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if (values["delay_days"] is None) == (values["relative_to"] is None):
+            raise ValueError("give either delay_days, or relative_to: timeline with offset_days")
+        if values["delay_days"] is not None and values["delay_days"] < 0:
+            raise ValueError("delay_days must not be negative")
+        from bot.nurture.render import check_template
+
+        for key in ("subject", "body"):
+            problem = check_template(values[key], MERGE_FIELDS)
+            if problem:
+                raise ValueError(f"{key}: {problem}")
+        return values
+
+
+class Track(_Model):
+    """A nurture track: a label and its steps."""
+
+    label: str
+    topic: str
+    steps: list[NurtureStep]
+
+    @validator("steps")
+    def _some(cls, value: list[NurtureStep]) -> list[NurtureStep]:
+        if not value:
+            raise ValueError("a track needs at least one step")
+        return value
+
+
+class QuietHours(_Model):
+    """No nurture email is sent in this window of the lead's local time."""
+
+    start: str
+    end: str
+
+    @root_validator(skip_on_failure=True)
+    def _times(cls, values: dict[str, Any]) -> dict[str, Any]:
+        _minutes(values["start"])
+        _minutes(values["end"])
+        return values
+
+
+class Nurture(_Model):
+    """Tracks and the rules every track obeys."""
+
+    consent: Consent
+    double_opt_in: bool = False
+    frequency_cap_days: float = 3
+    quiet_hours: QuietHours
+    default_time_zone: str = "UTC"
+    requalify_daily_at: str = "06:00"
+    tracks: dict[str, Track]
+
+    @validator("default_time_zone")
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @validator("frequency_cap_days")
+    def _cap(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+
 class Playbook(_Model):
     """A validated playbook. `version` is the marketing version plus a hash of the file."""
 
@@ -393,6 +491,7 @@ class Playbook(_Model):
     links: Links
     consent: Consent
     booking: Booking
+    nurture: Nurture
 
     @validator("authority")
     def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:
@@ -442,7 +541,17 @@ class Playbook(_Model):
         for reason in value:
             if reason not in REASONS and reason != "qualified_no_booking":
                 raise ValueError(f"unknown reason {reason!r}")
+            if reason in KNOCKOUT_REASONS:
+                raise ValueError(f"{reason}: hard disqualifications are never enrolled in sales nurture")
         return value
+
+    @root_validator(skip_on_failure=True)
+    def _tracks_exist(cls, values: dict[str, Any]) -> dict[str, Any]:
+        tracks = values["nurture"].tracks
+        for reason, track in values["nurture_tracks"].items():
+            if track not in tracks:
+                raise ValueError(f"nurture_tracks.{reason}: no track {track!r} under nurture.tracks")
+        return values
 
     def authority_map(self) -> dict[str, str]:
         """Seniority -> decision_maker / influencer / none."""

@@ -12,6 +12,7 @@ from bot.booking.service import BookingService, Notify
 from bot.links import Links, signing_key
 from bot.notify.delivery import SmtpSender, WebhookSender
 from bot.notify.worker import Sender
+from bot.nurture.service import NurtureService
 from bot.playbook import Playbook
 from bot.settings import Settings
 from bot.store.db import make_engine
@@ -46,6 +47,28 @@ def booking_service(
 ) -> BookingService:
     """A booking service on the lead store."""
     return BookingService(playbook, sessions, links(settings), notify(settings), now=now)
+
+
+def nurture_service(
+    settings: Settings,
+    playbook: Playbook,
+    sessions: Callable[[], Session],
+    now: Callable[[], datetime] = utc_now,
+) -> NurtureService:
+    """Nurture enrolment and sending on the lead store."""
+    return NurtureService(
+        playbook,
+        sessions,
+        links(settings),
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        now=now,
+    )
+
+
+def tracker_engine(settings: Settings) -> Engine:
+    """Rasa's tracker store (for transcripts, export and erasure)."""
+    return make_engine(settings.tracker_url)
 
 
 def senders(settings: Settings) -> dict[str, Sender]:

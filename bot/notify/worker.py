@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -113,10 +113,20 @@ def run(
     once: bool = False,
     poll_seconds: float = 2.0,
     should_stop: Callable[[], bool] = lambda: False,
+    before_each_pass: Sequence[Callable[[], object]] = (),
 ) -> Pass:
-    """Deliver until stopped (or, with `once`, until nothing is due now)."""
+    """Deliver until stopped (or, with `once`, until nothing is due now).
+
+    `before_each_pass` jobs (nurture steps falling due, the daily requalification) run
+    first in every pass, so what they queue is delivered in the same pass.
+    """
     total = Pass()
     while not should_stop():
+        for job in before_each_pass:
+            try:
+                job()
+            except Exception:  # a failing job must not stop delivery
+                logger.exception("worker job %s failed", getattr(job, "__name__", job))
         done = deliver_due(sessions, senders)
         total.sent += done.sent
         total.retried += done.retried

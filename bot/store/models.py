@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -44,6 +45,13 @@ class Lead(Base):
     playbook_version = Column(String(80))
     email_flag = Column(String(30))
     nurture_track = Column(String(50))
+    time_zone = Column(String(64))
+    visitor_id = Column(String(100), index=True)
+    referred_by_id = Column(
+        Integer, ForeignKey("leads.id", ondelete="SET NULL", name="fk_leads_referred_by_id")
+    )
+    unsubscribed_at = Column(DateTime(timezone=True))
+    bounced_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -230,3 +238,62 @@ class OutboxMessage(Base):
     last_error = Column(Text)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = Column(DateTime(timezone=True))
+
+
+class NurtureEnrollment(Base):
+    """A lead on a nurture track (one row per lead and track)."""
+
+    __tablename__ = "nurture_enrollments"
+    __table_args__ = (UniqueConstraint("lead_id", "track", name="uq_nurture_enrollments_lead_track"),)
+
+    id = Column(Integer, primary_key=True)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    track = Column(String(50), nullable=False)
+    reason = Column(String(30))
+    status = Column(String(30), nullable=False)  # pending_confirmation | active | stopped | completed
+    anchor_date = Column(Date)  # the timeline date the lead gave, for steps relative to it
+    enrolled_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    confirmed_at = Column(DateTime(timezone=True))
+    stopped_at = Column(DateTime(timezone=True))
+    stop_reason = Column(String(30))
+
+
+class NurtureSend(Base):
+    """One step of an enrolment, scheduled, then sent (or skipped) exactly once."""
+
+    __tablename__ = "nurture_sends"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_index", name="uq_nurture_sends_enrollment_step"),
+        Index("ix_nurture_sends_due", "status", "due_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    enrollment_id = Column(Integer, ForeignKey("nurture_enrollments.id", ondelete="CASCADE"), nullable=False)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    step_index = Column(Integer, nullable=False)
+    due_at = Column(DateTime(timezone=True), nullable=False)
+    status = Column(String(20), nullable=False, default="scheduled")  # scheduled | sent | skipped
+    sent_at = Column(DateTime(timezone=True))
+    event_id = Column(String(64))
+    skip_reason = Column(String(30))
+
+
+class ErasureReceipt(Base):
+    """Proof that an erasure happened; holds no personal data (counts only)."""
+
+    __tablename__ = "erasure_receipts"
+
+    id = Column(Integer, primary_key=True)
+    erased_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    counts = Column(JSON, nullable=False, default=dict)
+
+
+class JobRun(Base):
+    """A periodic job's run for one day; the primary key lets exactly one worker run it."""
+
+    __tablename__ = "job_runs"
+
+    job = Column(String(50), primary_key=True)
+    run_date = Column(Date, primary_key=True)
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    result = Column(JSON, nullable=False, default=dict)

@@ -49,6 +49,7 @@ class ScoreIn:
     criteria: list[dict[str, Any]]
     next_step: str
     playbook_version: str
+    segment: str | None = None  # the nurture track, or closed_<reason> for a disqualification
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ def save_qualification(
         lead.email_flag = contact.email_flag
     lead.grade, lead.score, lead.reasons = score.grade, score.score, list(score.reasons)
     lead.next_step, lead.playbook_version = score.next_step, score.playbook_version
+    lead.nurture_track = score.segment
     lead.updated_at = utcnow()
 
     stored = {

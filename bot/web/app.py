@@ -1,4 +1,4 @@
-"""The web app (aiohttp): reschedule and cancel links, transcripts, health.
+"""The web app (aiohttp): reschedule and cancel links, unsubscribe, opt-in, transcripts, health.
 
 Links carry a signed, expiring token; a GET only shows a page, the change happens on
 the POST of its form (mail scanners that prefetch links change nothing).
@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from bot.booking.display import when
 from bot.booking.service import BookingError, BookingService, SlotTaken
 from bot.links import LinkError, Links
+from bot.nurture.service import NurtureService
 from bot.store.meetings import utc
 from bot.transcripts import Line
 
@@ -26,6 +27,7 @@ _env.filters["when"] = when
 
 SERVICE: web.AppKey[BookingService] = web.AppKey("service", BookingService)
 LINKS: web.AppKey[Links] = web.AppKey("links", Links)
+NURTURE: web.AppKey[NurtureService] = web.AppKey("nurture", NurtureService)
 TRANSCRIPTS: web.AppKey[Callable[[str], list[Line]]] = web.AppKey("transcripts", Callable)  # type: ignore[arg-type]
 
 
@@ -151,6 +153,53 @@ async def reschedule(request: web.Request) -> web.Response:
     )
 
 
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """Show a one-button unsubscribe page (a GET never unsubscribes: mail scanners open links)."""
+    try:
+        request.app[LINKS].read("unsubscribe", request.match_info["token"])
+    except LinkError as err:
+        return _link_problem(err)
+    return _page("unsubscribe.html")
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    """One-click unsubscribe (RFC 8058 POST from the mail client, or the page's button)."""
+    try:
+        lead_id = int(request.app[LINKS].read("unsubscribe", request.match_info["token"]))
+    except LinkError as err:
+        return _link_problem(err)
+    changed = request.app[NURTURE].unsubscribe(lead_id)
+    text = (
+        "You're unsubscribed. You won't get any more of these emails."
+        if changed
+        else "You were already unsubscribed. You won't get any more of these emails."
+    )
+    return _page("message.html", title="Unsubscribed", text=text)
+
+
+async def confirm_page(request: web.Request) -> web.Response:
+    """Double opt-in: a page with the confirm button."""
+    try:
+        request.app[LINKS].read("confirm", request.match_info["token"])
+    except LinkError as err:
+        return _link_problem(err)
+    return _page("confirm.html")
+
+
+async def confirm(request: web.Request) -> web.Response:
+    """Double opt-in confirmed."""
+    try:
+        enrollment_id = int(request.app[LINKS].read("confirm", request.match_info["token"]))
+    except LinkError as err:
+        return _link_problem(err)
+    request.app[NURTURE].confirm(enrollment_id)
+    return _page(
+        "message.html",
+        title="Thanks, you're subscribed",
+        text="You'll get the emails you asked for; every one has a one-click unsubscribe.",
+    )
+
+
 async def transcript(request: web.Request) -> web.Response:
     """A conversation transcript for sales (signed link from the lead brief)."""
     try:
@@ -165,10 +214,12 @@ def create_app(
     service: BookingService,
     links: Links,
     transcripts: Callable[[str], list[Line]],
+    nurture: NurtureService,
 ) -> web.Application:
     """The web application with its collaborators passed in."""
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICE] = service
+    app[NURTURE] = nurture
     app[LINKS] = links
     app[TRANSCRIPTS] = transcripts
     app.router.add_get("/healthz", health)
@@ -177,4 +228,8 @@ def create_app(
     app.router.add_get("/meetings/{token}/reschedule", reschedule_page)
     app.router.add_post("/meetings/{token}/reschedule", reschedule)
     app.router.add_get("/transcripts/{token}", transcript)
+    app.router.add_get("/unsubscribe/{token}", unsubscribe_page)
+    app.router.add_post("/unsubscribe/{token}", unsubscribe)
+    app.router.add_get("/nurture/confirm/{token}", confirm_page)
+    app.router.add_post("/nurture/confirm/{token}", confirm)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.booking.routing import LeadFacts
 from bot.booking.service import BookingService, Notify
 from bot.links import Links
+from bot.nurture.service import NurtureService
 from bot.playbook import load_playbook
 from bot.settings import PROJECT_ROOT
 from bot.store.db import session_factory
@@ -35,7 +36,9 @@ async def setup(engine) -> AsyncIterator[tuple[TestClient, BookingService, str]]
                           route_reason="territory", visitor_zone="Europe/Berlin", attendee_email="ada@acme.com",
                           attendee_name="Ada")
     lines = {"c1": [Line("visitor", "hi <script>alert(1)</script>", NOW), Line("assistant", "Hello!", NOW)]}
-    app = create_app(service, links, lambda sender: lines.get(sender, []))
+    nurture = NurtureService(service.playbook, sessions, links, mail_from="b@localhost", public_url="http://testserver",
+                             now=lambda: NOW)
+    app = create_app(service, links, lambda sender: lines.get(sender, []), nurture)
     client = TestClient(TestServer(app))
     await client.start_server()
     yield client, service, booked.uid
@@ -95,7 +98,7 @@ async def test_tampered_expired_and_wrong_purpose_links_are_refused(setup: Any) 
         assert response.status == 403 and "not valid" in await response.text()
     post = await client.post(f"/meetings/{tampered}/cancel")
     assert post.status == 403
-    expired_app = create_app(service, Links(KEY, -1), lambda sender: [])  # any age is too old
+    expired_app = create_app(service, Links(KEY, -1), lambda sender: [], None)  # type: ignore[arg-type]  # any age is too old
     expired_client = TestClient(TestServer(expired_app))
     await expired_client.start_server()
     expired = await expired_client.get(f"/meetings/{good}/cancel")

@@ -1,0 +1,1 @@
+"""Nurture: tracks, consent-based enrolment, scheduling at a respectful pace, delivery, requalification."""
