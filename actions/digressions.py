@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from actions import deps
 from bot.booking.conversation import is_active
 from bot.flow import free_text_allowed
 from bot.nurture.conversation import is_active as followup_active
+from bot.parsing.email import find_email
 from bot.playbook import Playbook
+from bot.returning import Returning, recognise
 
 #: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
 EXPLAINED = (
@@ -33,6 +37,9 @@ EXPLAINED = (
 )
 
 
+logger = logging.getLogger(__name__)
+
+
 class _UsesPlaybook:
     """Mixin (not an Action, so the action server does not register it) giving actions the playbook."""
 
@@ -40,8 +47,16 @@ class _UsesPlaybook:
         self._playbook = playbook
 
 
-class ActionGreet(_UsesPlaybook, Action):
-    """Say what the assistant is for and that answers are stored (with the privacy link)."""
+class ActionGreet(Action):
+    """Say what the assistant is for and that answers are stored; welcome returning visitors back."""
+
+    def __init__(
+        self,
+        playbook: Callable[[], Playbook] = deps.playbook,
+        sessions: Callable[[], Callable[[], Session]] = deps.sessions,
+    ) -> None:
+        self._playbook = playbook
+        self._sessions = sessions
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -50,12 +65,43 @@ class ActionGreet(_UsesPlaybook, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Greet with the company's name and privacy notice."""
+        """Greet with the company's name and privacy notice; carry a returning visitor's answers over."""
         playbook = self._playbook()
+        returning = self._recognise(tracker)
+        if returning is None:
+            dispatcher.utter_message(
+                response="utter_greet", company=playbook.company.name, privacy_url=playbook.links.privacy_url
+            )
+            return []
         dispatcher.utter_message(
-            response="utter_greet", company=playbook.company.name, privacy_url=playbook.links.privacy_url
+            response="utter_welcome_back",
+            first_name_suffix=f", {returning.first_name}" if returning.first_name else "",
+            company=playbook.company.name,
+            privacy_url=playbook.links.privacy_url,
         )
-        return []
+        events: list[EventType] = [
+            SlotSet(field, value) for field, value in returning.answers.items() if not tracker.get_slot(field)
+        ]
+        return [*events, SlotSet("returning", {"lead_id": returning.lead_id, "grade": returning.grade})]
+
+    def _recognise(self, tracker: Tracker) -> Returning | None:
+        message = tracker.latest_message or {}
+        metadata: dict[str, Any] = {}
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                metadata = event.get("metadata") or {}
+                break
+        visitor_id = metadata.get("visitor_id")
+        found = find_email(str(message.get("text") or ""))
+        email = found[0]["email"] if found and found[0].get("kind") != "invalid" else None
+        if not visitor_id and not email:
+            return None
+        try:
+            with self._sessions()() as session:
+                return recognise(session, visitor_id=visitor_id, email=email)
+        except Exception:  # the greeting never fails because the lead store is down
+            logger.exception("could not look up a returning visitor")
+            return None
 
 
 class ActionExplainWhy(Action):

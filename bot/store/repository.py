@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.nurture.service import stop_nurture
 from bot.store.models import Answer, Consent, Conversation, Lead, LeadEvent, Meeting, ScoreSnapshot, utcnow
 
 
@@ -201,9 +202,26 @@ def save_qualification(
         lead.company_name = contact.company_name
     if contact.email_flag is not None or contact.email:
         lead.email_flag = contact.email_flag
+    if lead.grade == "nurture" and score.grade == "qualified":  # a returning visitor who qualifies now
+        session.add(
+            LeadEvent(
+                lead_id=lead.id,
+                conversation_id=conversation.id,
+                kind="requalified",
+                detail={
+                    "by": "conversation",
+                    "from_score": lead.score,
+                    "to_score": score.score,
+                    "from_reasons": list(lead.reasons or []),
+                },
+            )
+        )
+        stop_nurture(session, lead.id, "requalified")
     lead.grade, lead.score, lead.reasons = score.grade, score.score, list(score.reasons)
     lead.next_step, lead.playbook_version = score.next_step, score.playbook_version
     lead.nurture_track = score.segment
+    if source.metadata.get("visitor_id"):
+        lead.visitor_id = str(source.metadata["visitor_id"])[:100]
     lead.updated_at = utcnow()
 
     stored = {

@@ -187,3 +187,47 @@ async def test_a_name_misread_as_no_is_taken_as_the_name(playbook, dispatcher) -
     real_no = make_tracker("no", intent="deny", confidence=0.99, requested="name")
     await ActionRephrase().run(dispatcher, real_no, DOMAIN)
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_changed(  # type: ignore[no-untyped-def]
+    playbook, sessions, dispatcher
+) -> None:
+    from actions.digressions import ActionGreet
+    from bot.flow import open_questions
+
+    outcome_action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
+    cheap = {**QUALIFIED_SLOTS, "budget": answer("budget", "2k", {"status": "amount", "amount": 2000,
+             "amount_max": None, "currency": "USD", "period": "year", "annual_amount": 2000})}
+    first = make_tracker("x", slots=cheap, active=False, sender="first-visit", metadata={"visitor_id": "v-42"})
+    outcome = slot_events(await outcome_action.run(CollectingDispatcher(), first, DOMAIN))["outcome"]
+    assert outcome["grade"] == "nurture"
+
+    greet = ActionGreet(playbook=fixed(playbook), sessions=fixed(sessions))
+    hello = make_tracker("hi", intent="greet", active=False, sender="second-visit", metadata={"visitor_id": "v-42"})
+    carried = slot_events(await greet.run(dispatcher, hello, DOMAIN))
+    assert dispatcher.messages[0]["response"] == "utter_welcome_back"
+    assert dispatcher.messages[0]["first_name_suffix"] == ", Jane"
+    assert {"budget", "timeline", "need"}.isdisjoint(carried) and {"role", "company_size", "email", "consent"} <= set(carried)
+    assert carried["returning"]["grade"] == "nurture"
+    answers = {name: carried.get(name) for name in ("need", "role", "company_name", "company_size", "industry",
+                                                     "country", "budget", "timeline", "consent", "name", "email")}
+    assert set(open_questions(answers, authority_map=playbook.authority_map(),
+                              min_company_size=playbook.icp.company_size.min)) == {"need", "budget", "timeline"}
+
+    # answered again with a real budget: the lead is re-scored and recorded as requalified
+    again = {**carried, "need": QUALIFIED_SLOTS["need"], "budget": QUALIFIED_SLOTS["budget"],
+             "timeline": QUALIFIED_SLOTS["timeline"]}
+    second = make_tracker("x", slots=again, active=False, sender="second-visit")
+    requalified = slot_events(await outcome_action.run(CollectingDispatcher(), second, DOMAIN))["outcome"]
+    assert requalified["grade"] == "qualified" and requalified["lead_id"] == outcome["lead_id"]
+    from bot.store.repository import get_lead_by_email
+
+    with sessions() as session:
+        lead = get_lead_by_email(session=session, email="jane@acme.com")
+    assert lead is not None and [e["kind"] for e in lead["events"]] == ["requalified"]
+    assert len(lead["conversations"]) == 2
+
+    # someone unknown just gets the normal greeting
+    stranger = CollectingDispatcher()
+    assert await greet.run(stranger, make_tracker("hi", intent="greet", metadata={"visitor_id": "v-0"}), DOMAIN) == []
+    assert stranger.messages[0]["response"] == "utter_greet"

@@ -130,3 +130,43 @@ def test_visitor_declines_the_call(assistant: Assistant) -> None:
     assert lead is not None
     assert lead["next_step"] == "nurture" and lead["grade"] == "qualified"
     assert meetings(assistant, lead["id"]) == []
+
+
+def test_nurture_lead_consents_is_enrolled_and_gets_the_first_email(assistant: Assistant) -> None:
+    persona = {**BUYER, "budget": "about 3k a year", "email": "zoe@smallbudget-co.com", "name": "Zoe Adams"}
+    conversation = assistant.converse(persona)
+    question = [m for m in assistant.last_messages if "Can we send you a few useful emails" in m.get("text", "")]
+    assert question, conversation.transcript
+    assert [b["payload"] for b in question[0]["buttons"]] == ["/affirm", "/deny"]
+    replies = assistant.say(conversation.sender, "/affirm")
+    assert any("one-click unsubscribe" in r for r in replies), replies
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None and lead["grade"] == "nurture" and lead["nurture_track"] == "roi_pricing"
+    [first] = mail_to(assistant, "zoe@smallbudget-co.com")
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "numbers behind qualifying leads" in first["Subject"]
+
+
+def test_student_is_not_enrolled_in_sales_nurture(assistant: Assistant) -> None:
+    conversation = assistant.converse({**BUYER, "role": "I'm a student", "email": "kid@uni-example.edu"})
+    assert not any("useful emails" in r for r in conversation.replies), conversation.transcript
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None and lead["nurture_track"] == "closed_student"
+
+
+def test_returning_nurtured_visitor_requalifies_and_is_offered_a_demo(assistant: Assistant) -> None:
+    visitor = {"visitor_id": "v-returning-1"}
+    first = assistant.converse({**BUYER, "budget": "about 3k a year", "email": "ravi@acme-returning.com",
+                                "name": "Ravi Shah"}, metadata=visitor)
+    assistant.say(first.sender, "/deny")  # no nurture email, thanks
+    lead = assistant.lead(first.sender)
+    assert lead is not None and lead["grade"] == "nurture"
+
+    second = assistant.converse({"need": "We want to qualify leads on our website", "budget": "around 50k a year",
+                                 "timeline": "next month"}, metadata=visitor)
+    assert "Welcome back, Ravi!" in second.transcript[1], second.transcript
+    assert sorted(second.asked) == ["budget", "need", "timeline"], second.transcript
+    lead = assistant.lead(second.sender)
+    assert lead is not None and lead["grade"] == "qualified" and lead["id"] == assistant.lead(first.sender)["id"]
+    assert "requalified" in [e["kind"] for e in lead["events"]]
+    assert any("Here are some times" in r for r in second.replies), second.transcript
