@@ -13,7 +13,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install run shell train migrate lint test test-unit test-rasa test-e2e eval bench clean
+FORCE:
+.PHONY: FORCE help install run shell train migrate lint test test-unit test-rasa test-e2e eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,7 +30,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed ## create the virtualenv and install pinned dependencies
 
-$(MODEL): $(VENV)/.installed $(TRAINING)
+# The model depends on the content of the training files (a hash kept in models/.training.sha),
+# so an edit made while a training runs is never mistaken for "up to date".
+models/.training.sha: FORCE
+	@mkdir -p models; h=$$(cat $(TRAINING) | sha256sum | cut -c1-64); \
+	  [ "$$(cat $@ 2>/dev/null)" = "$$h" ] || echo "$$h" > $@
+
+$(MODEL): $(VENV)/.installed models/.training.sha
 	@echo "==> training the assistant (data, domain or config changed)"
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa train --fixed-model-name banter --out models

@@ -398,6 +398,47 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_nurture_status(args: argparse.Namespace) -> int:
+    """Enrolments by track and status, sends, and the requalification rate over a period."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func, select
+
+    from bot.nurture.requalify import requalification_rate
+    from bot.store.models import NurtureEnrollment, NurtureSend
+
+    end = datetime.now(timezone.utc)
+    start = end - timedelta(days=args.days)
+    with _sessions()() as session:
+        enrolments = session.execute(
+            select(NurtureEnrollment.track, NurtureEnrollment.status, func.count())
+            .group_by(NurtureEnrollment.track, NurtureEnrollment.status)
+            .order_by(NurtureEnrollment.track)
+        ).all()
+        sends = dict(
+            session.execute(select(NurtureSend.status, func.count()).group_by(NurtureSend.status)).all()
+        )
+        rate = requalification_rate(session, start, end)
+    data = {
+        "enrolments": [{"track": t, "status": s, "count": int(n)} for t, s, n in enrolments],
+        "sends": {k: int(v) for k, v in sends.items()},
+        "requalification": {**rate, "days": args.days},
+    }
+    if args.json:
+        _print_json(data)
+        return EXIT_OK
+    if not enrolments:
+        print("no enrolments yet")
+    for row in data["enrolments"]:
+        print(f"{row['track']:<22} {row['status']:<22} {row['count']}")
+    print("sends: " + (", ".join(f"{n} {s}" for s, n in sorted(data["sends"].items())) or "none"))
+    shown = "n/a" if rate["rate"] is None else f"{rate['rate']:.1%}"
+    print(
+        f"requalification rate, last {args.days} days: {shown} ({rate['requalified']} of {rate['nurtured']} nurtured)"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `banter`."""
     parser = argparse.ArgumentParser(prog="banter", description=__doc__)
@@ -458,6 +499,11 @@ def build_parser() -> argparse.ArgumentParser:
     requal.add_argument("--today", metavar="DATE", help="reference day for timelines (default: today)")
     requal.add_argument("--json", action="store_true")
     requal.set_defaults(func=cmd_requalify)
+    nurture = sub.add_parser("nurture", help="nurture programme").add_subparsers(dest="sub", required=True)
+    nstatus = nurture.add_parser("status", help="enrolments, sends and the requalification rate")
+    nstatus.add_argument("--days", type=int, default=90, help="period for the requalification rate")
+    nstatus.add_argument("--json", action="store_true")
+    nstatus.set_defaults(func=cmd_nurture_status)
     export = sub.add_parser("export", help="everything held about a person, as JSON")
     export.add_argument("--email", required=True)
     export.set_defaults(func=cmd_export)

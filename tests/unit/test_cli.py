@@ -114,3 +114,29 @@ def test_meetings_outbox_and_worker_commands(tmp_path: Path, capsys: pytest.Capt
     code, out, _ = run(["outbox", "status", "--json"], capsys)
     status = json.loads(out)
     assert status["counts"] == {"pending": {"email": 2}} and "unreachable" in status["recent_errors"][0]["error"]
+
+
+def test_requalify_nurture_status_export_and_erase_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.store.db import make_engine, session_factory
+    from tests.store.test_nurture import nurture_lead
+
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    assert run(["migrate"], capsys)[0] == 0
+    nurture_lead(session_factory(make_engine(url)), "c1", "ada@acme.com", budget=50000, timeline="2027-06-01")
+    code, out, _ = run(["requalify", "--dry-run", "--today", "2027-04-01"], capsys)
+    assert code == 0 and "1 nurtured lead(s) would move to qualified" in out and "ada@acme.com" in out
+    code, out, _ = run(["requalify", "--today", "2026-11-24"], capsys)
+    assert code == 0 and out.startswith("0 nurtured lead(s) moved")
+    code, out, _ = run(["requalify", "--today", "2027-04-01", "--json"], capsys)
+    assert code == 0 and json.loads(out)[0]["email"] == "ada@acme.com"
+    code, out, _ = run(["nurture", "status"], capsys)
+    assert code == 0 and "requalification rate, last 90 days: 100.0% (1 of 1 nurtured)" in out
+    code, out, _ = run(["export", "--email", "ADA@acme.com"], capsys)
+    assert code == 0 and json.loads(out)["grade"] == "qualified"
+    code, out, _ = run(["erase", "--email", "ada@acme.com"], capsys)
+    assert code == 0 and out.startswith("erased: 1 conversations")
+    code, _, err = run(["export", "--email", "ada@acme.com"], capsys)
+    assert code == 1 and "nothing is held about ada@acme.com" in err
