@@ -28,7 +28,21 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-install: $(VENV)/.installed ## create the virtualenv and install pinned dependencies
+# The widget serves the socket.io client from npm's pinned dist file (no CDN).
+node_modules/.installed: package.json package-lock.json
+	@echo "==> installing the pinned front-end packages (npm ci)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@echo "==> installing Chromium for the browser tests (Debian package)"
+	@command -v apt-get >/dev/null || { echo "Chromium is missing and apt-get is not available: install chromium"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+
+install: $(VENV)/.installed node_modules/.installed ## create the virtualenv and install pinned dependencies
 
 # The model depends on the content of the training files (a hash kept in models/.training.sha),
 # so an edit made while a training runs is never mistaken for "up to date".
@@ -47,15 +61,15 @@ train: $(MODEL) ## train the model when data, domain or config changed
 migrate: install ## create or upgrade the lead database (DATABASE_URL, default var/banter.db)
 	$(BIN)/banter migrate
 
-run: install train ## install, train when needed, migrate, start everything, print where to chat
+run: install node_modules/.installed train ## install, train when needed, migrate, start everything, print where to chat
 	$(BIN)/banter run
 
 shell: install train ## chat in the terminal
 	$(BIN)/banter shell
 
 lint: install ## ruff + mypy
-	$(BIN)/ruff check bot actions tests scripts
-	$(BIN)/ruff format --check bot actions
+	$(BIN)/ruff check bot actions tests scripts channels
+	$(BIN)/ruff format --check bot actions channels
 	$(BIN)/mypy
 
 test-unit: install
@@ -64,7 +78,7 @@ test-unit: install
 test-rasa: train
 	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
 
-test-e2e: train
+test-e2e: train node_modules/.installed $(CHROMIUM)
 	$(BIN)/pytest -q -m e2e tests
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all

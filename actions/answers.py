@@ -57,3 +57,12 @@ def first_message_metadata(tracker: Tracker) -> Mapping[str, Any]:
             metadata = event.get("metadata") or {}
             return metadata if isinstance(metadata, Mapping) else {}
     return {}
+
+
+def latest_metadata(tracker: Tracker) -> Mapping[str, Any]:
+    """Metadata of the visitor's latest message (the widget sends the pages seen so far)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            return metadata if isinstance(metadata, Mapping) else {}
+    return {}

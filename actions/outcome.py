@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
-from actions.answers import UTM_KEYS, answers_from_tracker, first_message_metadata
+from actions.answers import UTM_KEYS, answers_from_tracker, first_message_metadata, latest_metadata
 from bot.flow import consent_granted, email_decision
 from bot.nurture.policy import segment_for
 from bot.playbook import Playbook
@@ -74,6 +74,9 @@ class ActionDecideOutcome(Action):
         answers = answers_from_tracker(tracker)
         consent = consent_granted(answers)
         profile = scoring_profile(answers)
+        marked = latest_metadata(tracker).get("marked_pages")
+        if isinstance(marked, dict) and marked:
+            profile["signals"] = {"pages": {str(k): v for k, v in marked.items()}}
         result = score_lead(profile, playbook, today=self._today())
         fingerprint = hashlib.sha256(
             json.dumps([profile, consent, result.playbook_version], sort_keys=True, default=str).encode()
@@ -170,7 +173,17 @@ class ActionDecideOutcome(Action):
                     score=result.score,
                     grade=result.grade,
                     reasons=list(result.reasons),
-                    criteria=[c.to_dict() for c in result.criteria],
+                    criteria=[c.to_dict() for c in result.criteria]
+                    + [
+                        {
+                            "name": f"signal:{sig['name']}",
+                            "status": "signal",
+                            "points": sig["points"],
+                            "max_points": playbook.signals[sig["name"]].max,
+                            "reason": sig["reason"],
+                        }
+                        for sig in result.signals
+                    ],
                     next_step=result.next_step,
                     playbook_version=result.playbook_version,
                     segment=segment_for(result.grade, result.reasons, result.next_step, playbook),

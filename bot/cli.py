@@ -302,7 +302,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.playbook import load_playbook
-    from bot.web.app import create_app
+    from bot.web.app import Site, create_app
     from bot.wiring import booking_service, links, nurture_service, transcripts
 
     settings = load_settings()
@@ -314,6 +314,16 @@ def cmd_web(args: argparse.Namespace) -> int:
         links(settings),
         transcripts(settings),
         nurture_service(settings, playbook, sessions),
+        Site(
+            rasa_url=settings.rasa_public_url,
+            allowed_origins=settings.allowed_origins,
+            widget_config={
+                "pages": {name: list(paths) for name, paths in playbook.website.pages.items()},
+                "proactive": [rule.dict() for rule in playbook.website.proactive],
+            },
+            company=playbook.company.name,
+            product=playbook.company.product,
+        ),
     )
     web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)
     return EXIT_OK
@@ -419,9 +429,10 @@ def cmd_nurture_status(args: argparse.Namespace) -> int:
             session.execute(select(NurtureSend.status, func.count()).group_by(NurtureSend.status)).all()
         )
         rate = requalification_rate(session, start, end)
-    data = {
+    send_counts = {str(k): int(v) for k, v in sends.items()}
+    data: dict[str, Any] = {
         "enrolments": [{"track": t, "status": s, "count": int(n)} for t, s, n in enrolments],
-        "sends": {k: int(v) for k, v in sends.items()},
+        "sends": send_counts,
         "requalification": {**rate, "days": args.days},
     }
     if args.json:
@@ -431,7 +442,7 @@ def cmd_nurture_status(args: argparse.Namespace) -> int:
         print("no enrolments yet")
     for row in data["enrolments"]:
         print(f"{row['track']:<22} {row['status']:<22} {row['count']}")
-    print("sends: " + (", ".join(f"{n} {s}" for s, n in sorted(data["sends"].items())) or "none"))
+    print("sends: " + (", ".join(f"{n} {s}" for s, n in sorted(send_counts.items())) or "none"))
     shown = "n/a" if rate["rate"] is None else f"{rate['rate']:.1%}"
     print(
         f"requalification rate, last {args.days} days: {shown} ({rate['requalified']} of {rate['nurtured']} nurtured)"

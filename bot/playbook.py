@@ -469,6 +469,26 @@ class Nurture(_Model):
         return value
 
 
+class ProactiveRule(_Model):
+    """Open the chat by itself on pages under `path` after `after_seconds` (never after the visitor closed it)."""
+
+    path: str
+    after_seconds: float
+
+    @validator("path")
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} must be a path starting with /")
+        return value
+
+
+class Website(_Model):
+    """Which pages count for which behaviour signal, and when the chat opens by itself."""
+
+    pages: dict[str, list[str]] = {}
+    proactive: list[ProactiveRule] = []
+
+
 class Playbook(_Model):
     """A validated playbook. `version` is the marketing version plus a hash of the file."""
 
@@ -492,6 +512,7 @@ class Playbook(_Model):
     consent: Consent
     booking: Booking
     nurture: Nurture
+    website: Website = Website()
 
     @validator("authority")
     def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:
@@ -544,6 +565,15 @@ class Playbook(_Model):
             if reason in KNOCKOUT_REASONS:
                 raise ValueError(f"{reason}: hard disqualifications are never enrolled in sales nurture")
         return value
+
+    @root_validator(skip_on_failure=True)
+    def _pages_are_signals(cls, values: dict[str, Any]) -> dict[str, Any]:
+        for signal in values["website"].pages:
+            if signal not in values["signals"]:
+                raise ValueError(
+                    f"website.pages.{signal}: not one of the signals ({', '.join(values['signals'])})"
+                )
+        return values
 
     @root_validator(skip_on_failure=True)
     def _tracks_exist(cls, values: dict[str, Any]) -> dict[str, Any]:

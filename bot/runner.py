@@ -34,6 +34,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         TRACKER_DB=str(settings.tracker_db),
         DATABASE_URL=settings.database_url,
         BANTER_PLAYBOOK=str(settings.playbook_path),
+        BANTER_ALLOWED_ORIGINS=",".join(settings.allowed_origins),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="3",
     )
@@ -58,7 +59,7 @@ def rasa_server_cmd(settings: Settings, model: Path) -> list[str]:
     return [
         str(BIN / "rasa"), "run", "--model", str(model), "--port", str(settings.rasa_port),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--enable-api", "--cors", "*",
+        "--enable-api", "--cors", *settings.allowed_origins,
     ]  # fmt: skip
 
 
@@ -175,6 +176,7 @@ Banter is running.
   Leads:                 .venv/bin/banter leads list
   Meetings:              .venv/bin/banter meetings list
   Mail sent:             {mail}
+  Demo website:          {settings.public_url}/   (the widget is on every page)
   Web app (links):       {settings.public_url}
   Logs:                  {log_dir}
 Press Ctrl-C to stop.""",

@@ -80,6 +80,7 @@ class ScoreResult:
     gray_area: bool
     playbook_version: str
     notes: list[str] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)  # website behaviour that counted
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -90,6 +91,7 @@ class ScoreResult:
     def explain(self) -> list[str]:
         """Human lines: one per criterion, then the notes (knock-outs, gray area)."""
         lines = [f"{c.name}: {c.points:g}/{c.max_points:g} ({c.status}) - {c.reason}" for c in self.criteria]
+        lines += [f"signal {s['name']}: {s['points']:+g} - {s['reason']}" for s in self.signals]
         return lines + self.notes
 
 
@@ -256,17 +258,58 @@ def _gray_area(profile: Mapping[str, Any], playbook: Playbook, criteria: dict[st
     return reaches and in_time
 
 
+def score_signals(visits: Any, playbook: Playbook) -> list[dict[str, Any]]:
+    """Points for website behaviour: {"pages": {signal: visits}} -> one entry per signal that counted.
+
+    Each signal gives `points` per visit up to its `max` (negative signals down to it);
+    score_lead keeps their sum within +-`signal_cap`.
+    """
+    pages = (visits or {}).get("pages") if isinstance(visits, Mapping) else None
+    if not isinstance(pages, Mapping):
+        return []
+    counted: list[dict[str, Any]] = []
+    for name, rule in playbook.signals.items():
+        try:
+            count = int(pages.get(name) or 0)
+        except (TypeError, ValueError):
+            continue
+        if count <= 0:
+            continue
+        raw = rule.points * count
+        points = min(raw, rule.max) if rule.points >= 0 else max(raw, rule.max)
+        if points == 0:
+            continue
+        label = name.replace("_", " ")
+        counted.append(
+            {
+                "name": name,
+                "points": points,
+                "visits": count,
+                "hint": rule.hint,
+                "reason": f"visited the {label} {count}x" if "page" in name else f"{label} x{count}",
+            }
+        )
+    return counted
+
+
 def score_lead(profile: Mapping[str, Any], playbook: Playbook, *, today: date | None = None) -> ScoreResult:
     """Score `profile` (field -> normalised value | "declined") against `playbook`."""
     today = today or date.today()
     criteria = {name: _criterion(name, profile, playbook, today) for name in CRITERIA}
-    total = max(0, min(100, _round(sum(c.points for c in criteria.values()))))
+    signals = score_signals(profile.get("signals"), playbook)
+    cap = playbook.signal_cap
+    signal_points = max(-cap, min(cap, sum(s["points"] for s in signals)))
+    total = max(0, min(100, _round(sum(c.points for c in criteria.values()) + signal_points)))
     ordered = list(criteria.values())
+    hints = [s["hint"] for s in signals if s.get("hint")]
 
     def finish(
         grade: str, reasons: list[str], next_step: str, track: str | None, gray: bool, notes: list[str]
     ) -> ScoreResult:
-        return ScoreResult(total, grade, ordered, reasons, next_step, track, gray, playbook.version, notes)
+        notes = notes + [f"Website behaviour hints at: {h.replace('_', ' ')} (not decisive)" for h in hints]
+        return ScoreResult(
+            total, grade, ordered, reasons, next_step, track, gray, playbook.version, notes, signals
+        )
 
     scored_reasons = [
         c.reason_code
@@ -299,7 +342,15 @@ def score_lead(profile: Mapping[str, Any], playbook: Playbook, *, today: date | 
 
     # A must-have criterion with a reason code (missed, or only partly met) blocks qualification.
     missed = {c.name for c in ordered if c.reason_code}
-    if total >= playbook.thresholds.qualified and not missed & set(playbook.thresholds.must_not_miss):
+    # Website behaviour adds points but never makes up for unanswered must-have questions.
+    answers_only = _round(sum(c.points for c in ordered))
+    must_all_met = all(criteria[name].status == "met" for name in playbook.thresholds.must_not_miss)
+    by_answers = answers_only >= playbook.thresholds.qualified or must_all_met
+    if (
+        total >= playbook.thresholds.qualified
+        and not missed & set(playbook.thresholds.must_not_miss)
+        and by_answers
+    ):
         return finish(
             "qualified", [], "book_demo", None, False, [f"Score {total} >= {playbook.thresholds.qualified}"]
         )

@@ -46,6 +46,8 @@ class Settings:
     slack_webhook_url: str | None = None
     link_max_age_days: int = 30
     tracker_url: str = ""
+    rasa_public_url: str = "http://127.0.0.1:5005"
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def action_endpoint(self) -> str:
@@ -105,7 +107,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"BANTER_LINK_MAX_AGE_DAYS={max_age!r}: must be a whole number of days (1 or more)"
         )
     tracker_db = _path(env, "TRACKER_DB", "var/tracker.db")
+    rasa_port = _port(env, "RASA_PORT", 5005)
+    origins = tuple(
+        o.strip().rstrip("/")
+        for o in env.get(
+            "BANTER_ALLOWED_ORIGINS", f"{public_url},http://127.0.0.1:{web_port},http://localhost:{web_port}"
+        ).split(",")
+        if o.strip()
+    )
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"BANTER_ALLOWED_ORIGINS: {origin!r} is not an origin like https://www.example.com"
+            )
     return Settings(
+        rasa_public_url=env.get("BANTER_RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        allowed_origins=origins,
         web_port=web_port,
         public_url=public_url,
         production=production,
@@ -125,7 +142,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tracker_url=env.get("TRACKER_URL") or f"sqlite:///{tracker_db}",
         database_url=url,
         playbook_path=_path(env, "BANTER_PLAYBOOK", "playbook.yml"),
-        rasa_port=_port(env, "RASA_PORT", 5005),
+        rasa_port=rasa_port,
         actions_port=_port(env, "ACTIONS_PORT", 5055),
         tracker_db=tracker_db,
         model_dir=_path(env, "MODEL_DIR", "models"),

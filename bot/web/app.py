@@ -1,4 +1,4 @@
-"""The web app (aiohttp): reschedule and cancel links, unsubscribe, opt-in, transcripts, health.
+"""The web app (aiohttp): the widget and demo site, meeting links, unsubscribe, opt-in, transcripts.
 
 Links carry a signed, expiring token; a GET only shows a page, the change happens on
 the POST of its form (mail scanners that prefetch links change nothing).
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +19,7 @@ from bot.booking.display import when
 from bot.booking.service import BookingError, BookingService, SlotTaken
 from bot.links import LinkError, Links
 from bot.nurture.service import NurtureService
+from bot.settings import PROJECT_ROOT
 from bot.store.meetings import utc
 from bot.transcripts import Line
 
@@ -28,6 +31,7 @@ _env.filters["when"] = when
 SERVICE: web.AppKey[BookingService] = web.AppKey("service", BookingService)
 LINKS: web.AppKey[Links] = web.AppKey("links", Links)
 NURTURE: web.AppKey[NurtureService] = web.AppKey("nurture", NurtureService)
+SITE: web.AppKey[Site] = web.AppKey("site", object)  # type: ignore[arg-type]
 TRANSCRIPTS: web.AppKey[Callable[[str], list[Line]]] = web.AppKey("transcripts", Callable)  # type: ignore[arg-type]
 
 
@@ -210,14 +214,93 @@ async def transcript(request: web.Request) -> web.Response:
     return _page("transcript.html", lines=lines)
 
 
+@dataclass(frozen=True)
+class Site:
+    """The widget's server and the demo website's settings."""
+
+    rasa_url: str
+    allowed_origins: tuple[str, ...]
+    widget_config: dict[str, Any]
+    company: str
+    product: str
+
+
+STATIC = Path(__file__).parent / "static"
+SOCKET_IO = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+DEMO_PAGES = {
+    "/": ("demo/home.html", "Home"),
+    "/pricing": ("demo/pricing.html", "Pricing"),
+    "/blog/qualifying-website-leads": ("demo/blog.html", "Why most website leads never get a reply"),
+    "/careers": ("demo/careers.html", "Careers"),
+    "/contact": ("demo/contact.html", "Contact"),
+}
+
+
+def _cors(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    origin = request.headers.get("Origin")
+    allowed = request.app[SITE].allowed_origins
+    if origin and ("*" in allowed or origin in allowed):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+async def widget_js(request: web.Request) -> web.StreamResponse:
+    """The widget script (one tag on any page)."""
+    response = web.FileResponse(
+        STATIC / "banter-widget.js",
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+    return _cors(request, response)
+
+
+async def socket_io_js(request: web.Request) -> web.StreamResponse:
+    """The pinned socket.io client from npm (served here: no CDN)."""
+    if not SOCKET_IO.exists():
+        return web.Response(status=503, text="socket.io client missing: run `make install` (npm ci)")
+    response = web.FileResponse(
+        SOCKET_IO,
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=86400",
+        },
+    )
+    return _cors(request, response)
+
+
+async def widget_config(request: web.Request) -> web.StreamResponse:
+    """Pages that count for signals and the proactive-open rules, from the playbook."""
+    return _cors(request, web.json_response(request.app[SITE].widget_config))
+
+
+async def demo_page(request: web.Request) -> web.Response:
+    """A page of the demo website, with the widget embedded."""
+    template, title = DEMO_PAGES[request.path]
+    site = request.app[SITE]
+    return _page(
+        template, title=title, company=site.company, product=site.product, widget_server=site.rasa_url
+    )
+
+
 def create_app(
     service: BookingService,
     links: Links,
     transcripts: Callable[[str], list[Line]],
     nurture: NurtureService,
+    site: Site | None = None,
 ) -> web.Application:
     """The web application with its collaborators passed in."""
     app = web.Application(client_max_size=64 * 1024)
+    if site is not None:
+        app[SITE] = site
+        app.router.add_get("/widget.js", widget_js)
+        app.router.add_get("/vendor/socket.io.min.js", socket_io_js)
+        app.router.add_get("/widget/config.json", widget_config)
+        for path in DEMO_PAGES:
+            app.router.add_get(path, demo_page)
     app[SERVICE] = service
     app[NURTURE] = nurture
     app[LINKS] = links

@@ -196,3 +196,25 @@ def test_to_dict_is_json_ready(playbook: Playbook) -> None:
 
     data = score_lead(buyer(), playbook, today=TODAY).to_dict()
     assert json.loads(json.dumps(data))["criteria"][0]["name"] == "budget"
+
+
+def test_website_signals_add_points_with_caps_and_are_explained(playbook: Playbook) -> None:
+    base = score_lead(buyer(budget="declined"), playbook, today=TODAY)
+    seen = score_lead({**buyer(budget="declined"), "signals": {"pages": {"pricing_page": 3, "blog": 9}}}, playbook,
+                      today=TODAY)
+    assert [(s["name"], s["points"]) for s in seen.signals] == [("pricing_page", 10), ("blog", 6)]  # per-signal max
+    assert seen.score == min(100, base.score + 16)
+    assert any(line.startswith("signal pricing_page: +10") for line in seen.explain())
+    everything = score_lead({"signals": {"pages": {"pricing_page": 1, "demo_page": 1, "blog": 3}}}, playbook,
+                            today=TODAY)
+    assert sum(s["points"] for s in everything.signals) == 31 and everything.score == 50 + 20  # capped at 20
+    # behaviour alone never qualifies a visitor who answered nothing
+    assert everything.grade != "qualified"
+
+
+def test_careers_page_takes_points_and_hints_job_seeker(playbook: Playbook) -> None:
+    result = score_lead({**buyer(), "signals": {"pages": {"careers_page": 2}}}, playbook, today=TODAY)
+    assert result.signals[0]["points"] == -10
+    assert "Website behaviour hints at: job seeker (not decisive)" in result.notes
+    odd = score_lead({**buyer(), "signals": {"pages": {"careers_page": "many", "nope": 3}}}, playbook, today=TODAY)
+    assert odd.signals == []

@@ -1,0 +1,1 @@
+"""Rasa input channels (Rasa adapters; the core in bot/ never imports these)."""
