@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -301,9 +302,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web app (signed meeting links, transcripts)."""
     from aiohttp import web
 
+    from bot.console.auth import Sessions, load_users
+    from bot.links import signing_key
     from bot.playbook import load_playbook
     from bot.web.app import Site, create_app
-    from bot.wiring import booking_service, links, nurture_service, transcripts
+    from bot.web.console import Console, add_console
+    from bot.wiring import booking_service, links, nurture_service, tracker_engine, transcripts
 
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level)
@@ -323,6 +327,18 @@ def cmd_web(args: argparse.Namespace) -> int:
             },
             company=playbook.company.name,
             product=playbook.company.product,
+        ),
+    )
+    add_console(
+        app,
+        Console(
+            sessions=sessions,
+            tracker=tracker_engine(settings),
+            playbook_path=settings.playbook_path,
+            users=load_users(settings, dict(os.environ)),
+            cookies=Sessions(signing_key(settings)),
+            transcripts=transcripts(settings),
+            secure_cookies=settings.public_url.startswith("https://"),
         ),
     )
     web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)
@@ -450,6 +466,51 @@ def cmd_nurture_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """What-if: re-score every stored lead against a draft playbook (and apply it with --apply)."""
+    from bot.playbook import PlaybookError, parse_playbook
+    from bot.whatif import apply_playbook, what_if, write_playbook
+
+    settings = load_settings()
+    path = Path(args.playbook)
+    text = _read(path)
+    try:
+        draft = parse_playbook(text, source=path.name)
+    except PlaybookError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with _sessions()() as session:
+        if args.apply:
+            with session.begin():
+                result = apply_playbook(
+                    session, text=text, playbook=draft, path=settings.playbook_path, applied_by=args.by
+                )
+            write_playbook(settings.playbook_path, text)
+        else:
+            result = what_if(session, draft)
+    if args.json:
+        _print_json(result.to_dict(limit=args.limit))
+        return EXIT_OK
+    verb = "changed" if args.apply else "would change"
+    print(
+        f"{result.leads} leads re-scored in {result.seconds:.2f} s against {draft.version}: "
+        f"{len(result.changes)} {verb} grade ({result.upgraded} up, {result.downgraded} down), "
+        f"{result.score_changed} changed score"
+    )
+    for item in result.to_dict()["transitions"]:
+        print(f"  {item['from']:>12} -> {item['to']:<12} {item['count']}")
+    for change in result.changes[: args.limit]:
+        print(
+            f"  lead {change.lead_id:<7} {change.email or '-':<35} {change.old_grade} ({change.old_score}) -> "
+            f"{change.new_grade} ({change.new_score})"
+        )
+    if args.apply:
+        print(
+            f"applied: {settings.playbook_path} is now {draft.version}; the previous version is kept in the history"
+        )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `banter`."""
     parser = argparse.ArgumentParser(prog="banter", description=__doc__)
@@ -515,6 +576,15 @@ def build_parser() -> argparse.ArgumentParser:
     nstatus.add_argument("--days", type=int, default=90, help="period for the requalification rate")
     nstatus.add_argument("--json", action="store_true")
     nstatus.set_defaults(func=cmd_nurture_status)
+    rescore = sub.add_parser("rescore", help="what-if: re-score stored leads against a draft playbook")
+    rescore.add_argument("--playbook", required=True, metavar="DRAFT.yml")
+    rescore.add_argument(
+        "--apply", action="store_true", help="apply the draft (keeps the previous in the history)"
+    )
+    rescore.add_argument("--by", default=os.environ.get("USER", "cli"), help="who applies it (history)")
+    rescore.add_argument("--limit", type=int, default=20, help="changed leads to list")
+    rescore.add_argument("--json", action="store_true")
+    rescore.set_defaults(func=cmd_rescore)
     export = sub.add_parser("export", help="everything held about a person, as JSON")
     export.add_argument("--email", required=True)
     export.set_defaults(func=cmd_export)

@@ -482,6 +482,13 @@ class ProactiveRule(_Model):
         return value
 
 
+class SourceCosts(_Model):
+    """What leads cost, for the console's source audit (in the playbook currency)."""
+
+    per_lead: dict[str, float] = {}  # utm_source -> cost of each lead from it
+    per_campaign: dict[str, float] = {}  # utm_campaign -> total spend
+
+
 class Website(_Model):
     """Which pages count for which behaviour signal, and when the chat opens by itself."""
 
@@ -513,6 +520,7 @@ class Playbook(_Model):
     booking: Booking
     nurture: Nurture
     website: Website = Website()
+    source_costs: SourceCosts = SourceCosts()
 
     @validator("authority")
     def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.console.auth import dev_credentials
 from bot.links import signing_key
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -167,6 +168,10 @@ def run_forever(settings: Settings) -> int:
     mail = (
         f"{settings.mail_dir}/new (local SMTP server)" if settings.local_smtp else f"via {settings.smtp_host}"
     )
+    console_login = "(users from BANTER_CONSOLE_USERS)"
+    if not os.environ.get("BANTER_CONSOLE_USERS") and not settings.production:
+        logins = [entry.split(":", 2) for entry in dev_credentials()]
+        console_login = "local logins: " + ", ".join(f"{name} / {password}" for name, _, password in logins)
     print(
         f"""
 Banter is running.
@@ -177,6 +182,7 @@ Banter is running.
   Meetings:              .venv/bin/banter meetings list
   Mail sent:             {mail}
   Demo website:          {settings.public_url}/   (the widget is on every page)
+  Console:               {settings.public_url}/console/   {console_login}
   Web app (links):       {settings.public_url}
   Logs:                  {log_dir}
 Press Ctrl-C to stop.""",

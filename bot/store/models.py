@@ -71,7 +71,7 @@ class Conversation(Base):
     last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     page_url = Column(Text)
     referrer = Column(Text)
-    utm_source = Column(String(200))
+    utm_source = Column(String(200), index=True)
     utm_medium = Column(String(200))
     utm_campaign = Column(String(200))
     utm_term = Column(String(200))
@@ -104,6 +104,7 @@ class ScoreSnapshot(Base):
     """A score as computed at one moment, with the playbook version it used."""
 
     __tablename__ = "score_snapshots"
+    __table_args__ = (Index("ix_score_snapshots_created_grade", "created_at", "grade"),)
 
     id = Column(Integer, primary_key=True)
     lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -139,6 +140,7 @@ class LeadEvent(Base):
     """Something that happened to a lead (booked, declined a meeting, callback asked...)."""
 
     __tablename__ = "lead_events"
+    __table_args__ = (Index("ix_lead_events_kind_created", "kind", "created_at"),)
 
     id = Column(Integer, primary_key=True)
     lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -297,3 +299,16 @@ class JobRun(Base):
     run_date = Column(Date, primary_key=True)
     started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     result = Column(JSON, nullable=False, default=dict)
+
+
+class PlaybookVersion(Base):
+    """A playbook as applied from the console or the CLI: who, when, and the full text."""
+
+    __tablename__ = "playbook_versions"
+
+    id = Column(Integer, primary_key=True)
+    version = Column(String(80), nullable=False)
+    text = Column(Text, nullable=False)
+    applied_by = Column(String(100), nullable=False)
+    applied_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    changed_grades = Column(JSON, nullable=False, default=dict)

@@ -227,6 +227,7 @@ class Site:
 
 STATIC = Path(__file__).parent / "static"
 SOCKET_IO = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+CHART_JS = PROJECT_ROOT / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
 DEMO_PAGES = {
     "/": ("demo/home.html", "Home"),
     "/pricing": ("demo/pricing.html", "Pricing"),
@@ -271,6 +272,13 @@ async def socket_io_js(request: web.Request) -> web.StreamResponse:
     return _cors(request, response)
 
 
+async def chart_js(request: web.Request) -> web.StreamResponse:
+    """Chart.js for the console, pinned from npm and served here."""
+    if not CHART_JS.exists():
+        return web.Response(status=503, text="Chart.js missing: run `make install` (npm ci)")
+    return web.FileResponse(CHART_JS, headers={"Content-Type": "application/javascript; charset=utf-8"})
+
+
 async def widget_config(request: web.Request) -> web.StreamResponse:
     """Pages that count for signals and the proactive-open rules, from the playbook."""
     return _cors(request, web.json_response(request.app[SITE].widget_config))
@@ -306,6 +314,7 @@ def create_app(
     app[LINKS] = links
     app[TRANSCRIPTS] = transcripts
     app.router.add_get("/healthz", health)
+    app.router.add_get("/vendor/chart.umd.min.js", chart_js)
     app.router.add_get("/meetings/{token}/cancel", cancel_page)
     app.router.add_post("/meetings/{token}/cancel", cancel)
     app.router.add_get("/meetings/{token}/reschedule", reschedule_page)

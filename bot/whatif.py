@@ -1,0 +1,222 @@
+"""What-if scoring: re-score every stored lead against a draft playbook before applying it.
+
+Answers are read in one ordered pass (no per-lead queries) and scored in memory, so
+100,000 leads take seconds. Applying keeps the previous playbook in the history (who and
+when), writes the new file, and records new scores (with the version they used) for the
+leads whose grade or score changed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.playbook import Playbook
+from bot.scoring import score_lead
+from bot.store.meetings import record_event
+from bot.store.models import Answer, Lead, PlaybookVersion, ScoreSnapshot
+from bot.vocab import DECLINED
+
+GRADE_ORDER = {"disqualified": 0, "nurture": 1, "qualified": 2}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One lead whose grade would change."""
+
+    lead_id: int
+    email: str | None
+    old_grade: str | None
+    new_grade: str
+    old_score: int | None
+    new_score: int
+    new_reasons: tuple[str, ...]
+    new_next_step: str
+
+
+@dataclass
+class WhatIf:
+    """The effect of a draft playbook on the stored leads."""
+
+    version: str
+    leads: int = 0
+    seconds: float = 0.0
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    changes: list[Change] = field(default_factory=list)
+    score_changed: int = 0
+
+    @property
+    def upgraded(self) -> int:
+        """Leads moving to a better grade."""
+        return sum(
+            n for (a, b), n in self.transitions.items() if GRADE_ORDER.get(b, 0) > GRADE_ORDER.get(a, 0)
+        )
+
+    @property
+    def downgraded(self) -> int:
+        """Leads moving to a worse grade."""
+        return sum(
+            n for (a, b), n in self.transitions.items() if GRADE_ORDER.get(b, 0) < GRADE_ORDER.get(a, 0)
+        )
+
+    def to_dict(self, limit: int = 200) -> dict[str, Any]:
+        """JSON-ready summary with the first `limit` changed leads."""
+        return {
+            "version": self.version,
+            "leads": self.leads,
+            "seconds": round(self.seconds, 3),
+            "changed": len(self.changes),
+            "upgraded": self.upgraded,
+            "downgraded": self.downgraded,
+            "score_changed": self.score_changed,
+            "transitions": [
+                {"from": a, "to": b, "count": n} for (a, b), n in sorted(self.transitions.items())
+            ],
+            "changes": [c.__dict__ | {"new_reasons": list(c.new_reasons)} for c in self.changes[:limit]],
+        }
+
+
+def _profiles(session: Session) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(lead id, latest answer per field) for every lead with answers, in one ordered pass."""
+    rows = session.execute(
+        select(Answer.lead_id, Answer.field, Answer.normalized, Answer.declined)
+        .order_by(Answer.lead_id, Answer.answered_at, Answer.id)
+        .execution_options(yield_per=20000)
+    )
+    current: int | None = None
+    profile: dict[str, Any] = {}
+    for lead_id, field_name, normalized, declined in rows:
+        if lead_id != current:
+            if current is not None:
+                yield current, profile
+            current, profile = lead_id, {}
+        if declined:
+            profile[field_name] = DECLINED
+        elif normalized is not None:
+            profile[field_name] = normalized
+    if current is not None:
+        yield current, profile
+
+
+def _rescored(
+    session: Session, playbook: Playbook, today: date
+) -> Iterator[tuple[int, tuple[Any, ...], Any]]:
+    current = {
+        lead_id: (email, grade, score)
+        for lead_id, email, grade, score in session.execute(
+            select(Lead.id, Lead.email, Lead.grade, Lead.score)
+        )
+    }
+    for lead_id, profile in _profiles(session):
+        yield lead_id, current.get(lead_id, (None, None, None)), score_lead(profile, playbook, today=today)
+
+
+def what_if(
+    session: Session, playbook: Playbook, *, today: date | None = None, apply_as: str | None = None
+) -> WhatIf:
+    """Re-score every stored lead against `playbook`; with `apply_as`, record the changed scores."""
+    started = time.perf_counter()
+    result = WhatIf(version=playbook.version)
+    for lead_id, (email, old_grade, old_score), scored in _rescored(session, playbook, today or date.today()):
+        result.leads += 1
+        changed_grade = scored.grade != old_grade
+        if scored.score != old_score:
+            result.score_changed += 1
+        if changed_grade:
+            result.transitions[(old_grade or "none", scored.grade)] += 1
+            result.changes.append(
+                Change(
+                    lead_id,
+                    email,
+                    old_grade,
+                    scored.grade,
+                    old_score,
+                    scored.score,
+                    tuple(scored.reasons),
+                    scored.next_step,
+                )
+            )
+        if apply_as and (changed_grade or scored.score != old_score):
+            session.add(
+                ScoreSnapshot(
+                    lead_id=lead_id,
+                    score=scored.score,
+                    grade=scored.grade,
+                    reasons=list(scored.reasons),
+                    criteria=[c.to_dict() for c in scored.criteria],
+                    next_step=scored.next_step,
+                    playbook_version=playbook.version,
+                )
+            )
+            session.execute(
+                update(Lead)
+                .where(Lead.id == lead_id)
+                .values(
+                    grade=scored.grade,
+                    score=scored.score,
+                    reasons=list(scored.reasons),
+                    next_step=scored.next_step,
+                )
+            )
+            if changed_grade:
+                record_event(
+                    session=session,
+                    lead_id=lead_id,
+                    conversation_id=None,
+                    kind="grade_rescored",
+                    detail={
+                        "from": old_grade,
+                        "to": scored.grade,
+                        "playbook_version": playbook.version,
+                        "by": apply_as,
+                    },
+                )
+    if apply_as:
+        session.execute(update(Lead).values(playbook_version=playbook.version))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def apply_playbook(
+    session: Session, *, text: str, playbook: Playbook, path: Path, applied_by: str, today: date | None = None
+) -> WhatIf:
+    """Keep the old playbook in the history, re-score and record the changes.
+
+    The caller commits, then writes the file with `write_playbook`, so a failed commit never
+    leaves a new playbook file behind.
+    """
+    if session.execute(select(PlaybookVersion.id).limit(1)).first() is None and path.exists():
+        session.add(
+            PlaybookVersion(
+                version="(before history)", text=path.read_text(encoding="utf-8"), applied_by="file"
+            )
+        )
+    result = what_if(session, playbook, today=today, apply_as=applied_by)
+    session.add(
+        PlaybookVersion(
+            version=playbook.version,
+            text=text,
+            applied_by=applied_by,
+            changed_grades={f"{a}->{b}": n for (a, b), n in result.transitions.items()},
+        )
+    )
+    session.flush()
+    return result
+
+
+def write_playbook(path: Path, text: str) -> None:
+    """Replace the playbook file atomically (the action server re-reads it on change)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".playbook-", suffix=".yml")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
