@@ -204,25 +204,72 @@ def meetings_per_rep(session: Session, start: datetime, end: datetime) -> Rows:
     ]
 
 
-def question_health(session: Session, start: datetime, end: datetime) -> Rows:
-    """Per question: answers given and declines ("I'd rather not say")."""
-    rows = dict(
-        (f, (int(n), int(d or 0)))
+def _utter(tracker: Engine, alias: str = "") -> str:
+    column = f"{alias}data"
+    if tracker.dialect.name == "postgresql":
+        return f"(CAST({column} AS json) -> 'metadata' ->> 'utter_action')"
+    return f"json_extract({column}, '$.metadata.utter_action')"
+
+
+def _conversation_counts(
+    tracker: Engine | None, start: datetime, end: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(utterance -> times said, question -> conversations that stopped there) from Rasa's tracker store."""
+    if tracker is None:
+        return {}, {}
+    said_sql = text(
+        f"SELECT u, COUNT(*) FROM (SELECT {_utter(tracker)} AS u FROM events WHERE type_name = 'bot'"
+        " AND timestamp >= :a AND timestamp < :b) AS said"
+        " WHERE u LIKE 'utter_ask_%' OR u LIKE 'utter_invalid_%' OR u LIKE 'utter_why_%' GROUP BY u"
+    )
+    stopped_sql = text(
+        f"SELECT u, COUNT(*) FROM (SELECT {_utter(tracker, 'e.')} AS u FROM events e JOIN ("
+        "  SELECT sender_id, MAX(id) AS last_ask FROM events WHERE type_name = 'bot'"
+        "  AND data LIKE '%utter_ask_%' AND data NOT LIKE '%utter_ask_rephrase%'"
+        "  AND timestamp >= :a AND timestamp < :b GROUP BY sender_id) l ON e.id = l.last_ask"
+        " WHERE e.sender_id NOT IN (SELECT sender_id FROM events WHERE type_name = 'action'"
+        "  AND action_name = 'action_decide_outcome')) AS stopped GROUP BY u"
+    )
+    params = {"a": start.timestamp(), "b": end.timestamp()}
+    try:
+        with tracker.connect() as conn:
+            said = {str(u): int(n) for u, n in conn.execute(said_sql, params).all() if u}
+            stopped = {str(u): int(n) for u, n in conn.execute(stopped_sql, params).all() if u}
+    except (OperationalError, ProgrammingError):
+        return {}, {}
+    return said, stopped
+
+
+def question_health(session: Session, start: datetime, end: datetime, tracker: Engine | None = None) -> Rows:
+    """Per question: asked, where visitors stopped (drop-off), re-prompts, "why do you ask", answers, declines."""
+    answered = {
+        f: (int(n), int(d or 0))
         for f, n, d in session.execute(
             select(Answer.field, func.count(), func.sum(case((Answer.declined, 1), else_=0)))
             .where(Answer.answered_at >= start, Answer.answered_at < end)
             .group_by(Answer.field)
         ).all()
-    )
-    return [
-        {
-            "question": f,
-            "answered": rows.get(f, (0, 0))[0],
-            "declined": rows.get(f, (0, 0))[1],
-            "declined_pct": round(100 * rows[f][1] / rows[f][0], 1) if rows.get(f, (0, 0))[0] else 0.0,
-        }
-        for f in FIELDS
-    ]
+    }
+    said, stopped = _conversation_counts(tracker, start, end)
+    out = []
+    for field_name in FIELDS:
+        given, declined = answered.get(field_name, (0, 0))
+        asked = said.get(f"utter_ask_{field_name}", 0)
+        out.append(
+            {
+                "question": field_name,
+                "asked": asked if tracker is not None else None,
+                "dropped_off_here": stopped.get(f"utter_ask_{field_name}", 0)
+                if tracker is not None
+                else None,
+                "reprompts": said.get(f"utter_invalid_{field_name}", 0) if tracker is not None else None,
+                "why_asked": said.get(f"utter_why_{field_name}", 0) if tracker is not None else None,
+                "answered": given,
+                "declined": declined,
+                "declined_pct": round(100 * declined / given, 1) if given else 0.0,
+            }
+        )
+    return out
 
 
 def requalification(session: Session, start: datetime, end: datetime) -> Rows:

@@ -252,7 +252,7 @@ async def overview(request: web.Request) -> web.Response:
             "weekly": queries.disqualified_share(session, start, end),
             "sources": queries.sources(session, console.playbook(), start, end),
             "reps": queries.meetings_per_rep(session, start, end),
-            "questions": queries.question_health(session, start, end),
+            "questions": queries.question_health(session, start, end, console.tracker),
         }
         requal = queries.requalification(session, start, end)[0]
     wanted = request.query.get("csv")

@@ -218,3 +218,38 @@ def test_console_users_come_from_the_environment() -> None:
                           ("bob", "is not name:role:password")):
         with pytest.raises(SettingsError, match=message):
             parse_users(spec)
+
+
+def test_question_health_from_the_tracker_store(engine) -> None:  # type: ignore[no-untyped-def]
+    """Rasa's events table (same shape as Rasa's SQL tracker store) on the backend under test."""
+    import json as json_lib
+
+    from sqlalchemy import text
+
+    from bot.console.queries import question_health
+
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                          "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                          "action_name VARCHAR(255), data TEXT)"))
+        stamp = NOW.timestamp()
+        events = [
+            ("a", "bot", None, "utter_ask_need"), ("a", "bot", None, "utter_ask_role"),
+            ("a", "bot", None, "utter_invalid_role"), ("a", "bot", None, "utter_why_role"),
+            ("a", "bot", None, "utter_ask_rephrase"), ("a", "bot", None, "utter_ask_role"),
+            ("b", "bot", None, "utter_ask_need"), ("b", "bot", None, "utter_ask_role"),
+            ("b", "bot", None, "utter_ask_budget"), ("b", "action", "action_decide_outcome", None),
+            ("c", "bot", None, "utter_ask_need"),
+        ]
+        for n, (sender, kind, action, utter) in enumerate(events, start=1):
+            data = {"event": kind, "text": "x", "metadata": {"utter_action": utter} if utter else {}}
+            conn.execute(text("INSERT INTO events (id, sender_id, type_name, timestamp, action_name, data) "
+                              "VALUES (:i, :s, :k, :t, :a, :d)"),
+                         {"i": n, "s": sender, "k": kind, "t": stamp + n, "a": action, "d": json_lib.dumps(data)})
+    with session_factory(engine)() as s:
+        health = {r["question"]: r for r in question_health(s, NOW - timedelta(days=1), NOW + timedelta(days=1),
+                                                             engine)}
+    assert (health["need"]["asked"], health["need"]["dropped_off_here"]) == (3, 1)  # c stopped at need
+    assert (health["role"]["asked"], health["role"]["dropped_off_here"]) == (3, 1)  # a stopped at role
+    assert (health["role"]["reprompts"], health["role"]["why_asked"]) == (1, 1)
+    assert health["budget"]["dropped_off_here"] == 0  # b finished
