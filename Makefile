@@ -86,8 +86,9 @@ test: lint test-unit test-rasa test-e2e ## install what tests need and run them 
 eval: train ## NLU report on the held-out evaluation set (intents and values)
 	$(BIN)/python scripts/eval_nlu.py
 
-bench: train ## load benchmark over REST against a running assistant
+bench: train node_modules/.installed ## benchmarks: conversations over REST, then the console on 100k leads (SQLite, PostgreSQL)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_console.py
 
 clean: ## remove models, results and local databases
 	rm -rf models results var .pytest_cache

@@ -220,3 +220,33 @@ def test_widget_is_small_and_served_without_third_parties(assistant: Assistant) 
     assert size <= 30 * 1024
     with urllib.request.urlopen(assistant.web_url + "/vendor/socket.io.min.js", timeout=10) as response:
         assert response.status == 200
+
+
+def test_console_in_chromium_every_page(assistant: Assistant, browser: Any) -> None:
+    """Log in as marketing, open each console page, save a screenshot of each."""
+    from bot.console.auth import dev_credentials
+
+    name, _, password = next(e.split(":", 2) for e in dev_credentials() if e.startswith("marketing:"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(assistant.web_url + "/console/")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/overview")
+    page.wait_for_function("window.Chart !== undefined")
+    shot(page, "10-console-overview")
+    assert "Funnel" in page.content() and page.locator("canvas").count() >= 3
+    page.goto(assistant.web_url + "/console/leads")
+    shot(page, "11-console-leads")
+    first = page.locator("table[aria-label=Leads] a").first
+    if first.count():
+        first.click()
+        page.wait_for_selector("text=Score explanation")
+        shot(page, "12-console-lead")
+    page.goto(assistant.web_url + "/console/meetings")
+    shot(page, "13-console-meetings")
+    page.goto(assistant.web_url + "/console/playbook")
+    page.click("button[value=preview]")
+    page.wait_for_selector("text=stored leads re-scored")
+    shot(page, "14-console-what-if")
+    page.close()
