@@ -219,6 +219,7 @@ def what_if(
     today: date | None = None,
     apply_as: str | None = None,
     workers: int | None = None,
+    parallel_from: int = 20000,
 ) -> WhatIf:
     """Re-score every stored lead against `playbook`; with `apply_as`, record the changed scores.
 
@@ -231,7 +232,7 @@ def what_if(
     low, high = session.execute(select(func.min(Lead.id), func.max(Lead.id))).one()
     workers = workers or os.cpu_count() or 1
     url = session.get_bind().url
-    if apply_as or workers < 2 or low is None or high - low < 20000 or url.database in (None, "", ":memory:"):
+    if apply_as or workers < 2 or low is None or high - low < parallel_from or url.database in (None, "", ":memory:"):
         _tally(result, session, playbook, today, apply_as)
     else:
         step = (high - low) // workers + 1

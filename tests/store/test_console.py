@@ -253,3 +253,20 @@ def test_question_health_from_the_tracker_store(engine) -> None:  # type: ignore
     assert (health["role"]["asked"], health["role"]["dropped_off_here"]) == (3, 1)  # a stopped at role
     assert (health["role"]["reprompts"], health["role"]["why_asked"]) == (1, 1)
     assert health["budget"]["dropped_off_here"] == 0  # b finished
+
+
+def test_what_if_in_worker_processes_matches_one_process(engine) -> None:  # type: ignore[no-untyped-def]
+    from bot.playbook import parse_playbook
+    from bot.whatif import what_if
+    from tests.store.test_nurture import nurture_lead
+
+    sessions = session_factory(engine)
+    for i in range(30):
+        nurture_lead(sessions, f"p{i}", f"p{i}@firm{i}.com", budget=2000 + 2000 * i, timeline="2027-01-10")
+    draft = parse_playbook((PROJECT_ROOT / "playbook.yml").read_text().replace("min_annual: 10000", "min_annual: 30000"))
+    with sessions() as s:
+        serial = what_if(s, draft, workers=1)
+        parallel = what_if(s, draft, workers=2, parallel_from=0)
+    assert serial.leads == parallel.leads == 30
+    assert serial.transitions == parallel.transitions and serial.score_changed == parallel.score_changed
+    assert sorted(c.lead_id for c in serial.changes) == sorted(c.lead_id for c in parallel.changes)
