@@ -232,7 +232,13 @@ def what_if(
     low, high = session.execute(select(func.min(Lead.id), func.max(Lead.id))).one()
     workers = workers or os.cpu_count() or 1
     url = session.get_bind().url
-    if apply_as or workers < 2 or low is None or high - low < parallel_from or url.database in (None, "", ":memory:"):
+    if (
+        apply_as
+        or workers < 2
+        or low is None
+        or high - low < parallel_from
+        or url.database in (None, "", ":memory:")
+    ):
         _tally(result, session, playbook, today, apply_as)
     else:
         step = (high - low) // workers + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import DateTime, and_, bindparam, case, func, literal, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -27,10 +27,6 @@ def _week(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
     return func.date(column, "weekday 0", "-6 days")  # SQLite: the Monday of the week
-
-
-def _has_reason(reason: str) -> Any:
-    return cast(Lead.reasons, String).like(f'%"{reason}"%')
 
 
 def funnel(session: Session, tracker: Engine | None, start: datetime, end: datetime) -> Rows:
@@ -83,21 +79,29 @@ def funnel(session: Session, tracker: Engine | None, start: datetime, end: datet
 
 
 def reasons(session: Session, start: datetime, end: datetime) -> Rows:
-    """Per reason: leads where it is primary, and leads that have it at all."""
-    period = and_(Lead.created_at >= start, Lead.created_at < end, Lead.grade != "qualified")
-    primary = dict(
-        session.execute(
-            select(Lead.reasons[0].as_string(), func.count())
-            .where(period)
-            .group_by(Lead.reasons[0].as_string())
-        ).all()
+    """Per reason: leads where it is primary, and leads that have it at all (one pass over the JSON arrays;
+    a reason appears at most once in a lead's list).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sql = (
+            "SELECT r.value, SUM(CASE WHEN r.n = 1 THEN 1 ELSE 0 END), COUNT(*) FROM leads l"
+            " CROSS JOIN LATERAL jsonb_array_elements_text(CAST(l.reasons AS jsonb)) WITH ORDINALITY AS r(value, n)"
+            " WHERE l.created_at >= :a AND l.created_at < :b AND l.grade != 'qualified' GROUP BY r.value"
+        )
+    else:
+        sql = (
+            "SELECT r.value, SUM(CASE WHEN r.key = 0 THEN 1 ELSE 0 END), COUNT(*)"
+            " FROM leads l, json_each(l.reasons) r"
+            " WHERE l.created_at >= :a AND l.created_at < :b AND l.grade != 'qualified' GROUP BY r.value"
+        )
+    query = text(sql).bindparams(
+        bindparam("a", type_=DateTime(timezone=True)), bindparam("b", type_=DateTime(timezone=True))
     )
-    anywhere = session.execute(
-        select(*[func.sum(case((_has_reason(r), 1), else_=0)) for r in REASONS]).where(period)
-    ).one()
+    counts = {
+        str(r): (int(p or 0), int(a or 0)) for r, p, a in session.execute(query, {"a": start, "b": end}).all()
+    }
     return [
-        {"reason": r, "primary": int(primary.get(r) or 0), "all": int(anywhere[i] or 0)}
-        for i, r in enumerate(REASONS)
+        {"reason": r, "primary": counts.get(r, (0, 0))[0], "all": counts.get(r, (0, 0))[1]} for r in REASONS
     ]
 
 

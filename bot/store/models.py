@@ -33,6 +33,7 @@ class Lead(Base):
     """A person (and company) who talked to the assistant; one per normalised email."""
 
     __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_created_grade", "created_at", "grade"),)  # console: weekly counts
 
     id = Column(Integer, primary_key=True)
     email = Column(String(320), unique=True, nullable=True)
@@ -88,6 +89,9 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "field", "answered_at", name="uq_answers_conversation_field_at"),
         Index("ix_answers_lead_field", "lead_id", "field"),
+        Index(
+            "ix_answers_answered_field", "answered_at", "field", "declined"
+        ),  # console: per-question counts
     )
 
     id = Column(Integer, primary_key=True)

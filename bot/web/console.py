@@ -7,6 +7,7 @@ Personal data never goes to the logs (no access log, no emails in log lines).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -54,10 +55,14 @@ class Console:
     cookies: Sessions
     transcripts: Callable[[str], list[Line]]
     secure_cookies: bool = False
+    _cached: tuple[int, Playbook] | None = None
 
     def playbook(self) -> Playbook:
-        """The playbook as it is on disk now."""
-        return load_playbook(self.playbook_path)
+        """The playbook as it is on disk now (parsed again only when the file changed)."""
+        stamp = self.playbook_path.stat().st_mtime_ns
+        if self._cached is None or self._cached[0] != stamp:
+            self._cached = (stamp, load_playbook(self.playbook_path))
+        return self._cached[1]
 
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)
@@ -245,16 +250,25 @@ async def overview(request: web.Request) -> web.Response:
     """Funnel, reasons, sources, weekly conversion, requalification, meetings per rep, question health."""
     console = request.app[CONSOLE]
     start, end, start_text, end_text = _period(request)
-    with console.sessions() as session:
-        data = {
-            "funnel": queries.funnel(session, console.tracker, start, end),
-            "reasons": queries.reasons(session, start, end),
-            "weekly": queries.disqualified_share(session, start, end),
-            "sources": queries.sources(session, console.playbook(), start, end),
-            "reps": queries.meetings_per_rep(session, start, end),
-            "questions": queries.question_health(session, start, end, console.tracker),
-        }
-        requal = queries.requalification(session, start, end)[0]
+    playbook = console.playbook()
+    jobs: dict[str, Callable[[Session], Any]] = {
+        "funnel": lambda s: queries.funnel(s, console.tracker, start, end),
+        "reasons": lambda s: queries.reasons(s, start, end),
+        "weekly": lambda s: queries.disqualified_share(s, start, end),
+        "sources": lambda s: queries.sources(s, playbook, start, end),
+        "reps": lambda s: queries.meetings_per_rep(s, start, end),
+        "questions": lambda s: queries.question_health(s, start, end, console.tracker),
+        "requalification": lambda s: queries.requalification(s, start, end)[0],
+    }
+
+    def run(job: Callable[[Session], Any]) -> Any:
+        with console.sessions() as session:  # one session per thread: the queries run side by side
+            return job(session)
+
+    loop = asyncio.get_running_loop()
+    results = await asyncio.gather(*(loop.run_in_executor(None, run, job) for job in jobs.values()))
+    data = dict(zip(jobs, results, strict=True))
+    requal = data.pop("requalification")
     wanted = request.query.get("csv")
     if wanted:
         if wanted == "requalification":
@@ -576,6 +590,14 @@ async def playbook_post(request: web.Request) -> web.Response:
         else:
             result = what_if(session, draft)
             notice = None
+            if action == "csv":
+                return _csv(
+                    "what-if",
+                    [
+                        {k: (" ".join(v) if isinstance(v, list) else v) for k, v in change.items()}
+                        for change in result.to_dict(limit=100_000)["changes"]
+                    ],
+                )
         history = _history(session)
     return _render(
         request,

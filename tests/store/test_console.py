@@ -197,10 +197,18 @@ async def test_what_if_then_apply_keeps_history(console: Any) -> None:
     bad = await client.post("/console/playbook", data={"csrf": csrf, "action": "preview",
                                                        "text": current.replace("budget: 20", "budget: 25", 1)})
     assert bad.status == 400 and "weights: must sum to 100" in await bad.text()
-    draft = current.replace("min_annual: 10000", "min_annual: 2000")
-    preview = await client.post("/console/playbook", data={"csrf": csrf, "action": "preview", "text": draft})
+    lenient = current.replace("qualified: 70", "qualified: 0").replace(
+        "must_not_miss: [budget, authority, need, timeline, icp_size, icp_industry, icp_region]", "must_not_miss: []")
+    preview = await client.post("/console/playbook", data={"csrf": csrf, "action": "preview", "text": lenient})
     body = await preview.text()
-    assert preview.status == 200 and "stored leads re-scored" in body
+    # every stored lead qualifies under the lenient draft: 3 change grade, all upwards
+    assert preview.status == 200 and "4 stored leads re-scored" in body
+    assert "<strong>3</strong> change grade\n(3 up, 0 down)" in body
+    changes = rows(await (await client.post("/console/playbook", data={"csrf": csrf, "action": "csv",
+                                                                        "text": lenient})).text())
+    assert sorted(c["email"] for c in changes) == ["a@four.com", "b@two.com", "s@three.com"]
+    assert {c["new_grade"] for c in changes} == {"qualified"}
+    draft = current.replace("min_annual: 10000", "min_annual: 2000")
     with sessions() as s:
         assert s.get(Lead, ids["budget"]).playbook_version == "v1"  # a preview changes nothing
     applied = await client.post("/console/playbook", data={"csrf": csrf, "action": "apply", "text": draft})
