@@ -79,8 +79,9 @@ def funnel(session: Session, tracker: Engine | None, start: datetime, end: datet
 
 
 def reasons(session: Session, start: datetime, end: datetime) -> Rows:
-    """Per reason: leads where it is primary, and leads that have it at all (one pass over the JSON arrays;
-    a reason appears at most once in a lead's list).
+    """Per reason: leads where it is primary, and leads that have it at all.
+
+    One pass over the JSON arrays; a reason appears at most once in a lead's list.
     """
     if session.get_bind().dialect.name == "postgresql":
         sql = (
