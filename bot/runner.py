@@ -188,7 +188,10 @@ Banter is running.
 Press Ctrl-C to stop.""",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C (SIGINT) and SIGTERM both stop everything, also when started from a script
+    # that left SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while all(proc.poll() is None for proc in procs):
             time.sleep(1)
