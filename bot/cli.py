@@ -328,6 +328,7 @@ def cmd_web(args: argparse.Namespace) -> int:
             company=playbook.company.name,
             product=playbook.company.product,
         ),
+        dev_webhooks=settings.mail_dir.parent / "webhooks" if settings.dev_webhooks else None,
     )
     add_console(
         app,

@@ -45,6 +45,7 @@ class Settings:
     webhook_secret: str | None = None
     slack_webhook_url: str | None = None
     link_max_age_days: int = 30
+    dev_webhooks: bool = False
     tracker_url: str = ""
     rasa_public_url: str = "http://127.0.0.1:5005"
     allowed_origins: tuple[str, ...] = ()
@@ -94,6 +95,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"BANTER_PUBLIC_URL={public_url!r}: must start with http:// or https://")
     webhook_url = env.get("BANTER_WEBHOOK_URL") or None
     webhook_secret = env.get("BANTER_WEBHOOK_SECRET") or None
+    dev_webhooks = not production and not webhook_url and env.get("BANTER_DEV_WEBHOOKS", "on") != "off"
+    if dev_webhooks:  # the web app's local receiver writes each call to var/webhooks/ (README)
+        webhook_url, webhook_secret = f"{public_url}/dev/webhooks/generic", "development-only"
     if webhook_url and not webhook_secret:
         raise SettingsError(
             "BANTER_WEBHOOK_SECRET is required when BANTER_WEBHOOK_URL is set (it signs each call)"
@@ -137,7 +141,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mail_from=env.get("BANTER_MAIL_FROM", "Banter <banter@localhost>"),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
-        slack_webhook_url=env.get("BANTER_SLACK_WEBHOOK_URL") or None,
+        slack_webhook_url=env.get("BANTER_SLACK_WEBHOOK_URL")
+        or (f"{public_url}/dev/webhooks/slack" if dev_webhooks else None),
+        dev_webhooks=dev_webhooks,
         link_max_age_days=int(max_age),
         tracker_url=env.get("TRACKER_URL") or f"sqlite:///{tracker_db}",
         database_url=url,

@@ -6,6 +6,7 @@ the POST of its form (mail scanners that prefetch links change nothing).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -293,12 +294,33 @@ async def demo_page(request: web.Request) -> web.Response:
     )
 
 
+DEV_WEBHOOKS: web.AppKey[Path] = web.AppKey("dev_webhooks", Path)
+
+
+async def dev_webhook(request: web.Request) -> web.Response:
+    """Development stand-in for a Slack or CRM webhook: each call is appended to var/webhooks/<target>.jsonl."""
+    target = request.match_info["target"]
+    if target not in ("slack", "generic"):
+        raise web.HTTPNotFound()
+    body = await request.text()
+    folder = request.app[DEV_WEBHOOKS]
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "headers": {k: v for k, v in request.headers.items() if k.lower().startswith("x-banter")},
+        "body": json.loads(body or "null"),
+    }
+    with open(folder / f"{target}.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+    return web.json_response({"ok": True})
+
+
 def create_app(
     service: BookingService,
     links: Links,
     transcripts: Callable[[str], list[Line]],
     nurture: NurtureService,
     site: Site | None = None,
+    dev_webhooks: Path | None = None,
 ) -> web.Application:
     """The web application with its collaborators passed in."""
     app = web.Application(client_max_size=64 * 1024)
@@ -314,6 +336,9 @@ def create_app(
     app[LINKS] = links
     app[TRANSCRIPTS] = transcripts
     app.router.add_get("/healthz", health)
+    if dev_webhooks is not None:
+        app[DEV_WEBHOOKS] = dev_webhooks
+        app.router.add_post("/dev/webhooks/{target}", dev_webhook)
     app.router.add_get("/vendor/chart.umd.min.js", chart_js)
     app.router.add_get("/meetings/{token}/cancel", cancel_page)
     app.router.add_post("/meetings/{token}/cancel", cancel)

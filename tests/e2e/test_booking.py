@@ -75,6 +75,19 @@ def test_qualified_visitor_books_by_button_and_gets_the_invite(assistant: Assist
     text = next(p for p in brief.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
     assert '"around 40k a year" -> $40,000 a year' in text and "Transcript: " in text
 
+    # without webhook URLs, the web app's development receiver gets the Slack and signed generic events
+    import json as json_lib
+
+    webhooks = assistant.mail_dir.parent / "webhooks"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (webhooks / "generic.jsonl").exists():
+        time.sleep(0.5)
+    events = [json_lib.loads(line) for line in (webhooks / "generic.jsonl").read_text().splitlines()]
+    booked_events = [e for e in events if e["body"]["meeting"]["uid"] == meeting.uid]
+    assert booked_events and booked_events[0]["body"]["type"] == "meeting.booked"
+    assert booked_events[0]["headers"]["X-Banter-Signature"].startswith("sha256=")
+    assert "Greta Lindqvist" in (webhooks / "slack.jsonl").read_text()
+
     # the cancel link in the visitor's email works from a "browser"
     body = next(p for p in invite_mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
     cancel_url = next(w for w in body.decode().split() if w.endswith("/cancel"))

@@ -28,3 +28,15 @@ def test_postgres_scheme_is_normalised() -> None:
 def test_bad_values_are_refused_with_the_variable_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
         load_settings(env)
+
+
+def test_webhooks_go_to_the_local_receiver_in_development_only() -> None:
+    dev = load_settings({})
+    assert dev.webhook_url == "http://127.0.0.1:8000/dev/webhooks/generic" and dev.webhook_secret
+    assert dev.slack_webhook_url == "http://127.0.0.1:8000/dev/webhooks/slack" and dev.dev_webhooks
+    off = load_settings({"BANTER_DEV_WEBHOOKS": "off"})
+    assert off.webhook_url is None and off.slack_webhook_url is None
+    prod = load_settings({"BANTER_ENV": "production", "BANTER_SECRET_KEY": "s" * 40})
+    assert prod.webhook_url is None and not prod.dev_webhooks
+    real = load_settings({"BANTER_WEBHOOK_URL": "https://crm.example.com/hook", "BANTER_WEBHOOK_SECRET": "x"})
+    assert real.webhook_url == "https://crm.example.com/hook" and not real.dev_webhooks
