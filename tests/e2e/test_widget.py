@@ -250,3 +250,25 @@ def test_console_in_chromium_every_page(assistant: Assistant, browser: Any) -> N
     page.wait_for_selector("text=stored leads re-scored")
     shot(page, "14-console-what-if")
     page.close()
+
+
+def test_two_tabs_share_one_conversation(assistant: Assistant, browser: Any) -> None:
+    context = browser.new_context()
+    first = context.new_page()
+    open_widget(first, assistant.web_url + "/")
+    second = context.new_page()
+    second.goto(assistant.web_url + "/contact")
+    second.locator(".bw-launch").click()
+    second.wait_for_selector(".bw-bot")  # the conversation so far is there
+    assert session_id(second) == session_id(first)
+    assert "Banter Demo Co" in second.locator(".bw-log").inner_text()
+    before = bot_count(second)
+    second.locator("#bw-input").fill("We want to qualify leads on our website")
+    second.keyboard.press("Enter")
+    wait_reply(second, before)
+    first.wait_for_function("document.querySelector('.bw-log').innerText.includes('qualify leads on our website')",
+                            timeout=10000)
+    history = json.loads(first.evaluate("localStorage.getItem('banter.log')"))
+    texts = [e.get("text") for e in history if e["kind"] == "bot"]
+    assert len(texts) == len(set(texts)), texts  # each reply stored once, not once per tab
+    context.close()

@@ -194,7 +194,19 @@
     history = history.slice(-200);
     put(LS, K.log, history);
   }
+  function seen(entry) {  // another tab of this visitor already stored the same reply
+    var fresh = get(LS, K.log, []);
+    return fresh.slice(-6).some(function (e) {
+      return e.kind === entry.kind && Math.abs(e.at - entry.at) < 5000 &&
+        JSON.stringify(e.text || e.buttons) === JSON.stringify(entry.text || entry.buttons);
+    });
+  }
   function add(entry) {
+    if (entry.kind !== "me" && seen(entry)) {
+      history = get(LS, K.log, []);
+      render(entry, true);
+      return;
+    }
     remember(entry);
     render(entry, true);
     if (entry.kind !== "me" && !isOpen()) { unread += 1; badge.textContent = String(unread); badge.hidden = false; }
