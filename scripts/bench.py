@@ -100,6 +100,12 @@ async def scenario(url: str, concurrency: int, rounds: int) -> dict[str, float]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--concurrency", type=int, default=10)
@@ -126,7 +132,13 @@ def main() -> int:
                 f"==> {concurrency} concurrent conversation(s) x {rounds} rounds of {len(SCRIPT)} messages",
                 flush=True,
             )
-            results.append(asyncio.run(scenario(url, concurrency, rounds)))
+            before = {name: cpu_seconds(p.pid) for name, p in zip(("actions", "rasa"), procs, strict=True)}
+            result = asyncio.run(scenario(url, concurrency, rounds))
+            result["cpu_ms_per_message"] = {
+                name: round((cpu_seconds(p.pid) - before[name]) * 1000 / result["messages"], 1)
+                for name, p in zip(("actions", "rasa"), procs, strict=True)
+            }
+            results.append(result)
         memory = rss_mb(procs[1].pid)
     finally:
         stop(procs)
@@ -136,6 +148,9 @@ def main() -> int:
             f"{r['concurrency']:>11} {r['messages']:>9} {r['throughput_msg_s']:>8.1f} {r['p50_ms']:>8.0f} "
             f"{r['p95_ms']:>8.0f} {r['max_ms']:>8.0f}"
         )
+    for r in results:
+        print(f"CPU per message at concurrency {r['concurrency']}: " + ", ".join(
+            f"{name} {ms} ms" for name, ms in r["cpu_ms_per_message"].items()))
     print(f"\nRasa server resident memory after the run: {memory:.0f} MB")
     out = ROOT / "results" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
