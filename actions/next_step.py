@@ -55,6 +55,16 @@ def _browser_zone(tracker: Tracker) -> str | None:
     return None
 
 
+def _answered_since_last_message(tracker: Tracker) -> bool:
+    """True when the assistant already said something after the visitor's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return True
+        if event.get("event") == "user":
+            return False
+    return False
+
+
 class ActionNextStep(Action):
     """Booking, or consent-based follow-up, after the outcome."""
 
@@ -136,10 +146,9 @@ class ActionNextStep(Action):
         for item in messages:
             buttons = [{"title": title, "payload": payload} for title, payload in item.buttons]
             dispatcher.utter_message(text=item.text, buttons=buttons or None)
-        if not messages and not after_outcome:
-            dispatcher.utter_message(
-                response="utter_anything_else"
-            )  # a visitor's message always gets an answer
+        if not messages and not _answered_since_last_message(tracker):
+            # a visitor's message always gets an answer
+            dispatcher.utter_message(response="utter_anything_else")
         return events
 
     @staticmethod

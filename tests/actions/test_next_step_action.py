@@ -231,3 +231,17 @@ async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_c
     stranger = CollectingDispatcher()
     assert await greet.run(stranger, make_tracker("hi", intent="greet", metadata={"visitor_id": "v-0"}), DOMAIN) == []
     assert stranger.messages[0]["response"] == "utter_greet"
+
+
+async def test_a_later_message_of_a_finished_nurture_lead_gets_an_answer(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    service = BookingService(playbook, sessions, Links("k" * 40, 3600),
+                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
+    nurture = NurtureService(playbook, sessions, Links("k" * 40, 3600), mail_from="b@localhost",
+                             public_url="http://x", now=lambda: NOW)
+    action = ActionNextStep(booking=fixed(service), nurture=fixed(nurture))
+    slots = {**QUALIFIED_SLOTS, "outcome": {"saved": True, "lead_id": 1, "grade": "nurture", "reasons": ["budget"],
+                                            "next_step": "nurture"}, "followup": {"stage": "done"}}
+    tracker = make_tracker("can I book a call after all?", slots=slots, active=False)
+    tracker.latest_action_name = "action_decide_outcome"  # the form re-ran and the outcome had nothing new
+    assert await action.run(dispatcher, tracker, DOMAIN) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
