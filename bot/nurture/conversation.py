@@ -110,8 +110,7 @@ class FollowupTurn:
         count = len(track.steps)
         said = (
             f"Great. You'll get {count} email{'s' if count != 1 else ''} about {track.topic}, at most one every "
-            f"{nurture.frequency_cap_days:g} days. Every email has a one-click unsubscribe link, or just reply "
-            "'stop'."
+            f"{nurture.frequency_cap_days:g} days, and every email has a one-click unsubscribe link."
         )
         if nurture.double_opt_in:
             said += f" First, please confirm with the link we just sent to {ctx.email}."
