@@ -247,6 +247,9 @@ class NurtureService:
                         reminder_track=self.playbook.nurture_tracks.get("qualified_no_booking"),
                     )
                 )
+                track = nurture.tracks.get(enrollment.track)
+                if reason is None and (track is None or row.step_index >= len(track.steps)):
+                    reason = "track_changed"  # the playbook no longer has this track or step
                 if reason:
                     enrollment.status, enrollment.stop_reason, enrollment.stopped_at = "stopped", reason, now
                     self._stop_all(session, lead.id, reason)
@@ -273,7 +276,7 @@ class NurtureService:
                 message = self._email(lead, enrollment, row.step_index)
                 enqueue(session=session, messages=[message], now=now)
                 row.status, row.sent_at, row.event_id = "sent", now, message.event_id
-                if row.step_index == len(nurture.tracks[enrollment.track].steps) - 1:
+                if track is not None and row.step_index == len(track.steps) - 1:
                     enrollment.status = "completed"
                 session.flush()
                 sent += 1

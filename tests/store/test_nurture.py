@@ -362,3 +362,16 @@ def test_two_workers_send_every_due_step_exactly_once_on_postgres(pg_server_url:
     assert total == distinct == 2 * leads
     for e in engines:
         e.dispose()
+
+
+def test_a_track_removed_from_the_playbook_stops_instead_of_failing(engine, playbook: Playbook) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(T0)
+    svc = service(engine, playbook, clock)
+    lead = nurture_lead(svc.sessions, "c1", "ada@acme.com")
+    enrol(svc, lead, "roi_pricing")
+    with svc.sessions() as s, s.begin():
+        s.execute(NurtureEnrollment.__table__.update().values(track="retired_track"))
+    done = svc.send_due()
+    assert (done.sent, done.skipped) == (0, 1)
+    with svc.sessions() as s:
+        assert s.execute(select(NurtureEnrollment.stop_reason)).scalar() == "track_changed"
