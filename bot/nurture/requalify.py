@@ -20,6 +20,7 @@ from bot.playbook import Playbook
 from bot.scoring import score_lead
 from bot.store.meetings import record_event
 from bot.store.models import Answer, Lead, LeadEvent, ScoreSnapshot
+from bot.store.repository import record_score
 from bot.vocab import DECLINED
 
 
@@ -59,17 +60,6 @@ def requalify(session: Session, playbook: Playbook, *, today: date, apply: bool)
         upgrades.append(Upgrade(lead.id, lead.email, lead.score, result.score, list(lead.reasons or [])))
         if not apply:
             continue
-        session.add(
-            ScoreSnapshot(
-                lead_id=lead.id,
-                score=result.score,
-                grade=result.grade,
-                reasons=list(result.reasons),
-                criteria=[c.to_dict() for c in result.criteria],
-                next_step=result.next_step,
-                playbook_version=result.playbook_version,
-            )
-        )
         record_event(
             session=session,
             lead_id=lead.id,
@@ -83,8 +73,7 @@ def requalify(session: Session, playbook: Playbook, *, today: date, apply: bool)
                 "by": "rescore",
             },
         )
-        lead.grade, lead.score, lead.reasons = "qualified", result.score, []
-        lead.next_step, lead.playbook_version = result.next_step, result.playbook_version
+        record_score(session=session, lead=lead, result=result)
         stop_nurture(session, lead.id, "requalified")
     session.flush()
     return upgrades

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.nurture.service import stop_nurture
+from bot.scoring import ScoreResult
 from bot.store.models import Answer, Consent, Conversation, Lead, LeadEvent, Meeting, ScoreSnapshot, utcnow
 
 
@@ -422,3 +423,23 @@ def list_leads(*, session: Session, grade: str | None = None, limit: int = 50) -
 def count_leads(*, session: Session) -> int:
     """Number of leads."""
     return int(session.execute(select(func.count(Lead.id))).scalar_one())
+
+
+def record_score(
+    *, session: Session, lead: Lead, result: ScoreResult, conversation_id: int | None = None
+) -> ScoreSnapshot:
+    """Store a new score of `lead` (snapshot with its playbook version) and put it on the lead."""
+    snapshot = ScoreSnapshot(
+        lead_id=lead.id,
+        conversation_id=conversation_id,
+        score=result.score,
+        grade=result.grade,
+        reasons=list(result.reasons),
+        criteria=[c.to_dict() for c in result.criteria],
+        next_step=result.next_step,
+        playbook_version=result.playbook_version,
+    )
+    session.add(snapshot)
+    lead.grade, lead.score, lead.reasons = result.grade, result.score, list(result.reasons)
+    lead.next_step, lead.playbook_version = result.next_step, result.playbook_version
+    return snapshot

@@ -32,8 +32,8 @@ from bot.playbook import Playbook, PlaybookError, load_playbook, parse_playbook
 from bot.privacy import erase_person, export_person
 from bot.scoring import score_lead
 from bot.store.meetings import record_event
-from bot.store.models import Lead, NurtureEnrollment, PlaybookVersion, ScoreSnapshot
-from bot.store.repository import lead_to_dict
+from bot.store.models import Lead, NurtureEnrollment, PlaybookVersion
+from bot.store.repository import lead_to_dict, record_score
 from bot.transcripts import Line
 from bot.vocab import GRADES, REASONS
 from bot.whatif import apply_playbook, what_if, write_playbook
@@ -436,17 +436,6 @@ async def lead_requalify(request: web.Request) -> web.Response:
         if row is None:
             raise web.HTTPNotFound(text="no such lead")
         result = score_lead(stored_profile(session, lead_id), playbook)
-        session.add(
-            ScoreSnapshot(
-                lead_id=lead_id,
-                score=result.score,
-                grade=result.grade,
-                reasons=list(result.reasons),
-                criteria=[c.to_dict() for c in result.criteria],
-                next_step=result.next_step,
-                playbook_version=result.playbook_version,
-            )
-        )
         if row.grade != result.grade:
             record_event(
                 session=session,
@@ -456,8 +445,7 @@ async def lead_requalify(request: web.Request) -> web.Response:
                 detail={"from": row.grade, "to": result.grade, "by": request["user"]["u"]},
             )
         old = row.grade
-        row.grade, row.score, row.reasons = result.grade, result.score, list(result.reasons)
-        row.next_step, row.playbook_version = result.next_step, result.playbook_version
+        record_score(session=session, lead=row, result=result)
     return await lead(request, notice=f"Re-scored: {old} -> {result.grade} ({result.score}).")
 
 
