@@ -83,8 +83,9 @@ test-e2e: train node_modules/.installed $(CHROMIUM)
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
 
-eval: train ## NLU report on the held-out evaluation set (intents and values)
+eval: train ## evaluations: NLU per slice (v1 tuned on, v2 held out), then scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
+	$(BIN)/python scripts/eval_conversations.py
 
 bench: train node_modules/.installed ## benchmarks: conversations over REST, then the console on 100k leads (SQLite, PostgreSQL)
 	$(BIN)/python scripts/bench.py

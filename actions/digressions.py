@@ -12,12 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
+from actions.answers import now_iso, yes_no_slot
 from bot.booking.conversation import is_active
-from bot.flow import free_text_allowed
+from bot.flow import free_text_allowed, unparsed_answer
 from bot.nurture.conversation import is_active as followup_active
 from bot.parsing.email import find_email
 from bot.playbook import Playbook
 from bot.returning import Returning, recognise
+from bot.vocab import FIELDS
 
 #: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
 EXPLAINED = (
@@ -137,8 +139,68 @@ class ActionStartOver(Action):
         return [AllSlotsReset()]
 
 
+def _answered_by_latest_message(tracker: Tracker) -> bool:
+    """True when the latest message filled the open question (so it was an answer, not a digression)."""
+    requested = tracker.get_slot("requested_slot")
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if (
+            event.get("event") == "slot"
+            and event.get("name") in (requested, "need_pending")
+            and event.get("value")
+        ):
+            return True
+    return False
+
+
+#: Replies to a message we could not use, and their way-out variants (skip / talk to a person).
+_AGAIN = {
+    "utter_ask_rephrase": "utter_ask_rephrase_again",
+    "utter_out_of_scope": "utter_out_of_scope_again",
+    "utter_chitchat": "utter_chitchat_again",
+}
+ESCALATING = frozenset([*_AGAIN, *_AGAIN.values()])
+
+
+def _previous_reply(tracker: Tracker) -> list[str]:
+    """Response names of the assistant's reply to the visitor's previous message."""
+    users = 0
+    names: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif users == 1 and event.get("event") == "bot":
+            names.append(str((event.get("metadata") or {}).get("utter_action") or ""))
+    return names
+
+
+def _reply_to_miss(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
+    """First miss: `response`; second in a row: offer skip / a person; third: keep the words and move on.
+
+    The same fallback text is never sent twice in a row.
+    """
+    previous = set(_previous_reply(tracker)) & ESCALATING
+    if not previous:
+        dispatcher.utter_message(response=response)
+        return []
+    if not previous & set(_AGAIN.values()):
+        dispatcher.utter_message(response=_AGAIN[response])
+        return []
+    requested = tracker.get_slot("requested_slot")
+    if requested in FIELDS:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        dispatcher.utter_message(response="utter_noted_as_said")
+        slot = yes_no_slot(str(requested), text[:2000], unparsed_answer(str(requested)))
+        return [SlotSet(str(requested), slot)]
+    dispatcher.utter_message(response="utter_anything_else")
+    return []
+
+
 class ActionRephrase(Action):
-    """Low-confidence understanding: ask to rephrase, with buttons."""
+    """Low-confidence understanding: ask to rephrase once; then offer to skip or talk to a person."""
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -147,11 +209,14 @@ class ActionRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Ask to rephrase; the form repeats its question afterwards.
+        """Ask to rephrase (never with the same words twice); the form repeats its question afterwards.
 
-        While the visitor is picking a meeting time, action_next_step answers instead.
+        While the visitor is picking a meeting time, action_next_step answers instead; when the
+        message was taken as the answer to the open question, the form speaks next.
         """
         if is_active(tracker.get_slot("booking")) or followup_active(tracker.get_slot("followup")):
+            return []
+        if _answered_by_latest_message(tracker):
             return []
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
@@ -160,8 +225,48 @@ class ActionRephrase(Action):
             intent, confidence, str(message.get("text") or "")
         ):
             return []  # not really a yes/no: it was read as the answer, the form moves on
-        dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
+        if intent == "decline" and tracker.get_slot("requested_slot"):
+            return []  # "skip": recorded as declined by the extractor, the form moves on
+        return _reply_to_miss(dispatcher, tracker, "utter_ask_rephrase")
+
+
+class ActionDigression(Action):
+    """Chitchat and out-of-scope messages: a short answer, never the same one twice in a row."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_digression"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer the digression unless the message was really the answer to the open question."""
+        if tracker.active_loop_name and _answered_by_latest_message(tracker):
+            return []
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        response = "utter_chitchat" if intent == "chitchat" else "utter_out_of_scope"
+        return _reply_to_miss(dispatcher, tracker, response)
+
+
+class ActionHandoff(Action):
+    """A request for a person, sales or a demo: acknowledged now, always honoured at the outcome."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Record the request; the outcome offers times or a callback (actions/outcome.py, next_step.py)."""
+        outcome = tracker.get_slot("outcome") or {}
+        already = tracker.get_slot("handoff")
+        text = str((tracker.latest_message or {}).get("text") or "")[:500]
+        events: list[EventType] = [] if already else [SlotSet("handoff", {"at": now_iso(), "text": text})]
+        if outcome.get("saved"):
+            return events  # the outcome is said again with the request, and the next step honours it
+        dispatcher.utter_message(response="utter_handoff_noted" if already else "utter_human_handoff")
+        return events
 
 
 class ActionAskConsent(_UsesPlaybook, Action):

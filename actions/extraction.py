@@ -21,14 +21,20 @@ from actions.answers import answer_slot, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import extract_fields
 from bot.flow import free_text_allowed
+from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
 from bot.playbook import Playbook
+from bot.readback import MULTI_FACT, READBACK_CHANGE, READBACK_YES
 from bot.vocab import FIELDS
 
 logger = logging.getLogger(__name__)
 
 #: Closed yes/no questions answered through the affirm / deny intents.
-YES_NO = ("consent", "growth_plan")
+YES_NO = ("consent", "growth_plan", "readback")
+
+#: Intents whose text still describes a need when the need question is open
+#: ("we need payroll software" sounds out of scope, but it is the visitor's answer).
+NEED_ANYWAY = ("out_of_scope", "chitchat", "nlu_fallback", "deny", "affirm")
 
 
 class ActionExtractFields(Action):
@@ -52,12 +58,15 @@ class ActionExtractFields(Action):
         """Extract fields from the latest message and set their slots."""
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
+        intent = message.get("intent") or {}
+        requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None
+        if text.startswith("/decline") and requested in FIELDS:
+            # The "Skip this question" button: recorded as declined, the form moves on.
+            return [SlotSet(str(requested), yes_no_slot(str(requested), "skipped", None, declined=True))]
         if not text.strip() or text.startswith("/"):
             return []
         if is_active(tracker.get_slot("booking")) or followup_active(tracker.get_slot("followup")):
             return []  # "next Tuesday" while picking a meeting time is not a new timeline
-        intent = message.get("intent") or {}
-        requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None
         playbook = self._playbook()
 
         events: list[EventType] = []
@@ -66,18 +75,37 @@ class ActionExtractFields(Action):
             yes_no = self._yes_no(str(requested), str(intent.get("name")), text, playbook)
             if yes_no is not None:
                 events.append(SlotSet(str(requested), yes_no))
+            elif requested == "readback":
+                # Anything but yes/no after a read-back is the change itself: parsed below as usual.
+                events.append(SlotSet("readback", yes_no_slot("readback", text, {"confirmed": "changed"})))
 
+        pending = tracker.get_slot("need_pending") if requested == "need" else None
+        if isinstance(pending, dict):
+            chosen = resolve_need_choice(text, pending, playbook.need_classifier(), self._labels(playbook))
+            events += [SlotSet("need", chosen), SlotSet("need_pending", None)]
+
+        intent_name = str(intent.get("name"))
+        allowed = free_text_allowed(intent_name, float(intent.get("confidence") or 0.0), text)
+        if requested == "need" and intent_name in NEED_ANYWAY:
+            allowed = True
         found = extract_fields(
             text,
             today=self._today(),
             use_cases=playbook.use_case_keywords(),
             requested=requested if requested in FIELDS else None,
-            free_text=free_text_allowed(intent.get("name"), float(intent.get("confidence") or 0.0), text),
+            free_text=allowed,
+            needs=playbook.need_classifier(),
         )
+        if isinstance(pending, dict):
+            found.pop("need", None)
+        # Several facts from one message are read back before the outcome (bot/readback.py).
+        multi = len(set(found) - {"knockout", "email", "name"}) >= MULTI_FACT
         for field, extracted in found.items():
             if yes_no is not None and field == requested and extracted.value is None:
                 continue  # "yes" / "no" already answered it; the parser found nothing better
             slot = answer_slot(extracted)
+            if multi:
+                slot["multi"] = True
             previous = tracker.get_slot(field)
             if (
                 field != requested
@@ -93,8 +121,19 @@ class ActionExtractFields(Action):
         return events
 
     @staticmethod
+    def _labels(playbook: Playbook) -> dict[str, str]:
+        return {key: case.label for key, case in playbook.use_cases.items()}
+
+    @staticmethod
     def _yes_no(requested: str, intent: str, text: str, playbook: Playbook) -> dict[str, Any] | None:
         """Answer to the consent or growth question from affirm / deny / decline."""
+        if requested == "readback":
+            said = text.strip().lower()
+            if intent == "affirm" or said == READBACK_YES.lower():
+                return yes_no_slot("readback", text, {"confirmed": True})
+            if intent in ("deny", "decline") or said == READBACK_CHANGE.lower():
+                return yes_no_slot("readback", text, {"confirmed": False, "stage": "changing"})
+            return None
         if intent not in ("affirm", "deny", "decline"):
             return None
         yes = intent == "affirm"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import deps
 from actions.answers import answers_from_tracker
 from bot.describe import FIELD_LABELS, describe
-from bot.flow import email_decision, open_questions
+from bot.flow import consent_granted, email_decision, open_questions, unparsed_answer
 from bot.playbook import Playbook
 
 #: Fields whose unreadable answers get a specific re-prompt (utter_invalid_<field>).
@@ -50,7 +50,7 @@ class ValidateBantForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Confirm corrections of earlier answers, then validate as usual."""
+        """Confirm corrections of earlier answers, ask once for a work email, then validate as usual."""
         for field, value in tracker.slots_to_validate().items():
             if isinstance(value, dict) and value.get("corrected_from") is not None and value.get("value"):
                 dispatcher.utter_message(
@@ -58,49 +58,99 @@ class ValidateBantForm(FormValidationAction):
                     field_label=FIELD_LABELS.get(field, field),
                     value_label=describe(field, value["value"]),
                 )
-        return await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        # An address volunteered before the form asked for it skipped validate_email: a free-mail
+        # address still gets its one request for a work email before the lead is graded.
+        email = tracker.get_slot("email")
+        if (
+            "email" not in tracker.slots_to_validate()
+            and isinstance(email, dict)
+            and not tracker.get_slot("freemail_warned")
+            and consent_granted(answers_from_tracker(tracker))
+            and email_decision(email.get("value"), freemail_warned=False) == "ask_work_email"
+        ):
+            dispatcher.utter_message(response="utter_freemail_email")
+            events += [SlotSet("email", None), SlotSet("freemail_warned", True)]
+        return events
 
-    def _check_parsed(self, field: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        if isinstance(value, dict) and value.get("error") and not value.get("declined"):
-            dispatcher.utter_message(response=f"utter_invalid_{field}")
-            return {field: None}
-        return {field: value}
+    def _check_parsed(
+        self, field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """One specific re-prompt for an unreadable answer; the second time, keep the visitor's words."""
+        if not (isinstance(value, dict) and value.get("error") and not value.get("declined")):
+            return {field: value}
+        misses = dict(tracker.get_slot("misses") or {})
+        if misses.get(field):
+            dispatcher.utter_message(response="utter_noted_as_said")
+            misses.pop(field)
+            return {field: {**value, "value": unparsed_answer(field), "error": None}, "misses": misses}
+        misses[field] = 1
+        dispatcher.utter_message(response=f"utter_invalid_{field}")
+        return {field: None, "misses": misses}
+
+    async def validate_need(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A need we are not sure about: ask the visitor to pick the closest use case (once)."""
+        need = value.get("value") if isinstance(value, dict) else None
+        if (
+            isinstance(need, dict)
+            and need.get("status") in ("unsure", "unmatched")
+            and not need.get("chosen")
+            and need.get("candidates")
+        ):
+            pending = {"raw": value.get("raw"), "candidates": need["candidates"], "at": value.get("at")}
+            return {"need": None, "need_pending": pending}
+        return {"need": value}
+
+    async def validate_readback(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "Change something": ask what (action_ask_readback), then take the change as said."""
+        confirmed = value.get("value") if isinstance(value, dict) else None
+        if isinstance(confirmed, dict) and confirmed.get("stage") == "changing":
+            misses = dict(tracker.get_slot("misses") or {})
+            if not misses.get("readback"):
+                misses["readback"] = 1
+                return {"readback": None, "misses": misses}
+            return {"readback": {**value, "value": {"confirmed": "changed"}}}
+        return {"readback": value}
 
     async def validate_budget(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Re-prompt when no amount could be read."""
-        return self._check_parsed("budget", value, dispatcher)
+        return self._check_parsed("budget", value, dispatcher, tracker)
 
     async def validate_company_size(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Re-prompt when no head count could be read."""
-        return self._check_parsed("company_size", value, dispatcher)
+        return self._check_parsed("company_size", value, dispatcher, tracker)
 
     async def validate_timeline(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Re-prompt when no time could be read."""
-        return self._check_parsed("timeline", value, dispatcher)
+        return self._check_parsed("timeline", value, dispatcher, tracker)
 
     async def validate_country(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Re-prompt when no place could be read."""
-        return self._check_parsed("country", value, dispatcher)
+        return self._check_parsed("country", value, dispatcher, tracker)
 
     async def validate_industry(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Re-prompt when no industry could be recognised."""
-        return self._check_parsed("industry", value, dispatcher)
+        return self._check_parsed("industry", value, dispatcher, tracker)
 
     async def validate_role(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Re-prompt when no role could be read."""
-        return self._check_parsed("role", value, dispatcher)
+        return self._check_parsed("role", value, dispatcher, tracker)
 
     async def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -94,7 +94,14 @@ class ActionNextStep(Action):
         followup_state = tracker.get_slot("followup")
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
+        wants_person = bool(outcome.get("handoff")) and (after_outcome or intent == "human_handoff")
         intent = intent if intent in NEXT_STEP_INTENTS else None
+        next_step = outcome.get("next_step")
+        if wants_person:
+            # A request for a person or a demo always wins over "not yet" (bot/booking/conversation.py).
+            next_step, intent = self._booking().next_step_on_request(outcome.get("grade"), next_step), None
+            if not isinstance(booking_state, dict) or booking_state.get("stage") in ("declined",):
+                booking_state, followup_state = None, None
         text = str(message.get("text") or "")
         answers = answers_from_tracker(tracker)
         consent = consent_granted(answers)
@@ -108,7 +115,7 @@ class ActionNextStep(Action):
                 booking = BookingTurn(self._booking()).handle(
                     booking_state,
                     Context(
-                        next_step=outcome.get("next_step"),
+                        next_step=next_step,
                         lead_id=outcome.get("lead_id"),
                         sender_id=tracker.sender_id,
                         email=email,

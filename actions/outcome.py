@@ -19,7 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
-from actions.answers import UTM_KEYS, answers_from_tracker, first_message_metadata, latest_metadata
+from actions.answers import (
+    NOT_PROFILE,
+    UTM_KEYS,
+    answers_from_tracker,
+    first_message_metadata,
+    latest_metadata,
+)
 from bot.flow import consent_granted, email_decision
 from bot.nurture.policy import segment_for
 from bot.playbook import Playbook
@@ -36,7 +42,7 @@ def scoring_profile(answers: Mapping[str, Mapping[str, Any] | None]) -> dict[str
     """Field -> normalised value | "declined"; unknown fields are left out."""
     profile: dict[str, Any] = {}
     for field, answer in answers.items():
-        if not answer or field == "consent":
+        if not answer or field in NOT_PROFILE:
             continue
         if answer.get("declined"):
             profile[field] = DECLINED
@@ -78,8 +84,11 @@ class ActionDecideOutcome(Action):
         if isinstance(marked, dict) and marked:
             profile["signals"] = {"pages": {str(k): v for k, v in marked.items()}}
         result = score_lead(profile, playbook, today=self._today())
+        handoff = bool(tracker.get_slot("handoff"))
         fingerprint = hashlib.sha256(
-            json.dumps([profile, consent, result.playbook_version], sort_keys=True, default=str).encode()
+            json.dumps(
+                [profile, consent, result.playbook_version, handoff], sort_keys=True, default=str
+            ).encode()
         ).hexdigest()[:16]
         previous = tracker.get_slot("outcome") or {}
         if previous.get("fingerprint") == fingerprint and previous.get("saved"):
@@ -92,7 +101,7 @@ class ActionDecideOutcome(Action):
             dispatcher.utter_message(response="utter_save_failed")
             return [SlotSet("outcome", {"saved": False, "fingerprint": fingerprint})]
 
-        self._say(dispatcher, result, answers, consent, playbook)
+        self._say(dispatcher, result, answers, consent, playbook, handoff)
         return [
             SlotSet(
                 "outcome",
@@ -104,6 +113,7 @@ class ActionDecideOutcome(Action):
                     "score": result.score,
                     "reasons": list(result.reasons),
                     "next_step": result.next_step,
+                    "handoff": handoff,
                 },
             )
         ]
@@ -125,7 +135,7 @@ class ActionDecideOutcome(Action):
                 answered_at=_at(answer),
             )
             for field, answer in answers.items()
-            if answer and field != "consent" and (consent or field not in _PERSONAL)
+            if answer and field not in NOT_PROFILE and (consent or field not in _PERSONAL)
         ]
         consent_answer = answers.get("consent")
         consents = []
@@ -198,6 +208,7 @@ class ActionDecideOutcome(Action):
         answers: Mapping[str, Mapping[str, Any] | None],
         consent: bool,
         playbook: Playbook,
+        handoff: bool = False,
     ) -> None:
         links = playbook.links
         name = ((answers.get("name") or {}).get("value") or {}).get("first")
@@ -216,18 +227,16 @@ class ActionDecideOutcome(Action):
                 dispatcher.utter_message(response="utter_outcome_not_a_buyer")
             return
         if result.next_step == "book_demo":
-            email = ((answers.get("email") or {}).get("value") or {}).get("email")
-            dispatcher.utter_message(
-                response="utter_outcome_qualified",
-                first_name_suffix=first_name_suffix,
-                email_label=email if consent and email else "the contact details you leave with us",
-            )
+            dispatcher.utter_message(response="utter_outcome_qualified", first_name_suffix=first_name_suffix)
         elif result.next_step == "discovery_call":
             dispatcher.utter_message(
                 response="utter_outcome_discovery",
                 first_name_suffix=first_name_suffix,
                 resources_url=links.resources_url,
             )
+        elif handoff:
+            # Asked for a person or a demo: never "too early for a call" (action_next_step offers times or a callback).
+            dispatcher.utter_message(response="utter_outcome_handoff", first_name_suffix=first_name_suffix)
         else:
             followup = (
                 " We'll follow up by email now and then, and every email has a one-click unsubscribe."

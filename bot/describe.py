@@ -41,6 +41,8 @@ def describe(field: str, value: Mapping[str, Any] | None) -> str:
     """A few words for a field's normalised value ("$80,000 a year", "30 people")."""
     if not value:
         return "not given"
+    if value.get("status") == "not_understood":
+        return "noted in your words"
     if field == "budget":
         if value.get("status") == "no_budget":
             return "no budget yet"

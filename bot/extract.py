@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.needs import NeedClassifier
 from bot.parsing.budget import find_budget
 from bot.parsing.company_size import find_company_size
 from bot.parsing.decline import is_decline
@@ -55,16 +56,28 @@ class Extracted:
     error: str | None = None
 
 
-def _need(text: str, doc: Any, use_cases: Mapping[str, Sequence[str]], requested: bool) -> Extracted | None:
+def _need(
+    text: str,
+    doc: Any,
+    use_cases: Mapping[str, Sequence[str]],
+    requested: bool,
+    needs: NeedClassifier | None,
+) -> Extracted | None:
     found = find_use_case(doc, use_cases)
     if found:
-        return Extracted(
-            "need", clean_free_text(text, MAX_CHARS), {"use_case": found[0], "status": "matched"}
-        )
+        value = {"use_case": found[0], "status": "matched", "confidence": 1.0}
+        return Extracted("need", clean_free_text(text, MAX_CHARS), value)
     lowered = text.lower()
     if any(phrase in lowered for phrase in _RESEARCHING) and (requested or "just" in lowered):
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})
-    if requested and has_words(text) and not is_question(text):
+    if not has_words(text) or is_question(text):
+        return None
+    if needs is not None:
+        verdict = needs.classify(text, requested=requested)
+        if verdict.status == "matched" or requested:
+            return Extracted("need", clean_free_text(text, MAX_CHARS), verdict.value())
+        return None
+    if requested:
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "unmatched"})
     return None
 
@@ -76,8 +89,13 @@ def extract_fields(
     use_cases: Mapping[str, Sequence[str]] | None = None,
     requested: str | None = None,
     free_text: bool = True,
+    needs: NeedClassifier | None = None,
 ) -> dict[str, Extracted]:
-    """Every field found in `text`; `requested` is the open question (if any)."""
+    """Every field found in `text`; `requested` is the open question (if any).
+
+    `needs` maps a need in the visitor's words to a use case (bot.needs); without it only
+    the playbook's exact keyword phrases are recognised.
+    """
     text = (text or "")[:MAX_CHARS]
     if not text.strip():
         return {}
@@ -116,8 +134,8 @@ def extract_fields(
     industry = None if naming else find_industry(doc, requested=requested == "industry")
     if industry:
         found["industry"] = Extracted("industry", said, industry[0])
-    need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text)
-    if need and (need.value or {}).get("status") == "unmatched" and set(found) - {"industry"}:
+    need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text, needs)
+    if need and (need.value or {}).get("status") not in ("matched", "researching") and set(found) - {"industry"}:
         need = None  # the message answered other questions; it is not a description of the need
     if need:
         found["need"] = need

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.readback import needs_readback
 from bot.vocab import FIELDS
 
 #: field -> slot value ({"value", "declined", "error", …}) or None.
@@ -113,11 +114,24 @@ def open_questions(
             if not small or authority_of(answers, authority_map) != "decision_maker":
                 continue
         if field == "name":
+            if needs_readback(answers):
+                wanted.append("readback")
             wanted.append("consent")
         if field in ("name", "email") and not consent_granted(answers):
             continue
         wanted.append(field)
     return [field for field in wanted if not is_answered(answers.get(field))]
+
+
+def unparsed_answer(field: str) -> dict[str, Any]:
+    """The value kept when an answer was not understood after one re-prompt.
+
+    The visitor's words stay in the answer's `raw`; scoring treats the value as unknown,
+    except industry, which becomes `other` (an industry we have no name for).
+    """
+    if field == "industry":
+        return {"industry": "other", "status": "not_understood"}
+    return {"status": "not_understood"}
 
 
 def consent_granted(answers: Answers) -> bool:
@@ -150,4 +164,5 @@ __all__ = [
     "is_answered",
     "is_knocked_out",
     "open_questions",
+    "unparsed_answer",
 ]

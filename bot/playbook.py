@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
 
+from bot.needs import NeedClassifier, classifier_for
 from bot.profile import REGIONS, SENIORITIES
 from bot.vocab import CRITERIA, INDUSTRIES, KNOCKOUT_REASONS, NEXT_STEPS, REASONS
 
@@ -110,16 +111,29 @@ class Budget(_Model):
 
 
 class UseCase(_Model):
-    """A problem the product solves, with the words visitors use for it."""
+    """A problem the product solves: its label, exact phrases and example sentences in visitors' words."""
 
     label: str
-    keywords: list[str]
+    keywords: list[str] = []
+    examples: list[str] = []
 
-    @validator("keywords")
-    def _some(cls, value: list[str]) -> list[str]:
-        if not value or any(not k.strip() for k in value):
-            raise ValueError("needs at least one non-empty keyword")
+    @validator("keywords", "examples")
+    def _not_blank(cls, value: list[str]) -> list[str]:
+        if any(not str(k).strip() for k in value):
+            raise ValueError("must not contain empty entries")
         return value
+
+    @root_validator(skip_on_failure=True)
+    def _enough(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if len(values["keywords"]) + len(values["examples"]) < 3:
+            raise ValueError(
+                "give at least three example sentences (or keywords) so the need can be recognised"
+            )
+        return values
+
+    def sentences(self) -> list[str]:
+        """Everything the need classifier learns this use case from."""
+        return [self.label, *self.keywords, *self.examples]
 
 
 class Timeline(_Model):
@@ -176,6 +190,17 @@ class GrayArea(_Model):
 
     enabled: bool = True
     growth_horizon_months: int = 24
+    # Criteria that may be missed today without ruling the gray area out (besides icp_size).
+    tolerates: list[str] = ["budget", "need", "timeline"]
+
+    @validator("tolerates")
+    def _criteria(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criterion {unknown[0]!r} (known: {', '.join(CRITERIA)})")
+        if "authority" in value:
+            raise ValueError("authority cannot be tolerated: the gray area is for decision makers")
+        return value
 
 
 class Signal(_Model):
@@ -335,6 +360,9 @@ class Booking(_Model):
     slot_step_minutes: int = 15
     meeting_types: dict[str, MeetingType]
     next_step_meeting: dict[str, str] = {"book_demo": "demo", "discovery_call": "discovery"}
+    # A visitor who asked for a person, sales or a demo but did not qualify gets this meeting
+    # type's times; None: a callback request for sales instead. Disqualified leads always get the callback.
+    on_request: str | None = "discovery"
     reps: list[Rep]
     default_queue: list[str]
 
@@ -345,6 +373,8 @@ class Booking(_Model):
         if values["slot_step_minutes"] <= 0 or values["slot_step_minutes"] % BLOCK_MINUTES:
             raise ValueError(f"slot_step_minutes must be a positive multiple of {BLOCK_MINUTES}")
         types = values["meeting_types"]
+        if values["on_request"] is not None and values["on_request"] not in types:
+            raise ValueError(f"on_request: unknown meeting type {values['on_request']!r}")
         for step, kind in values["next_step_meeting"].items():
             if step not in NEXT_STEPS:
                 raise ValueError(f"next_step_meeting: unknown next step {step!r}")
@@ -505,6 +535,7 @@ class Playbook(_Model):
     budget: Budget
     authority: dict[str, Authority]
     use_cases: dict[str, UseCase]
+    needs_not_served: list[str] = []
     timeline: Timeline
     weights: dict[str, float]
     unknown_credit: float = 0.5
@@ -596,8 +627,14 @@ class Playbook(_Model):
         return dict(self.authority)
 
     def use_case_keywords(self) -> dict[str, list[str]]:
-        """Use-case key -> keyword phrases, for the Need parser."""
+        """Use-case key -> exact keyword phrases (strong evidence for the Need parser)."""
         return {key: list(case.keywords) for key, case in self.use_cases.items()}
+
+    def need_classifier(self) -> NeedClassifier:
+        """The classifier over the use cases' sentences, built once per distinct playbook content."""
+        return classifier_for(
+            {key: case.sentences() for key, case in self.use_cases.items()}, self.needs_not_served
+        )
 
     def to_usd_like(self, amount: float, currency: str | None) -> float | None:
         """Convert an amount to the playbook currency; None when the currency has no rate."""

@@ -117,6 +117,8 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
         return result("declined", unknown_share, f"{label.capitalize()} declined: scored as unknown")
     if value is None:
         return result("unknown", unknown_share, f"{label.capitalize()} not given: scored as unknown")
+    if value.get("status") == "not_understood":
+        return result("unknown", unknown_share, f"{label.capitalize()} not understood: scored as unknown")
 
     if name == "budget":
         minimum = money(playbook.budget.min_annual, playbook.budget.currency)
@@ -247,6 +249,9 @@ def _gray_area(profile: Mapping[str, Any], playbook: Playbook, criteria: dict[st
     if not playbook.gray_area.enabled or criteria["icp_size"].status != "missed":
         return False
     if criteria["authority"].status != "met":
+        return False
+    tolerated = {"icp_size", "authority", *playbook.gray_area.tolerates}
+    if any(c.reason_code for name, c in criteria.items() if name not in tolerated):
         return False
     plan = _value(profile, "growth_plan")
     if not isinstance(plan, Mapping) or not plan.get("growing"):

@@ -149,8 +149,10 @@ def main() -> int:
             f"{r['p95_ms']:>8.0f} {r['max_ms']:>8.0f}"
         )
     for r in results:
-        print(f"CPU per message at concurrency {r['concurrency']}: " + ", ".join(
-            f"{name} {ms} ms" for name, ms in r["cpu_ms_per_message"].items()))
+        print(
+            f"CPU per message at concurrency {r['concurrency']}: "
+            + ", ".join(f"{name} {ms} ms" for name, ms in r["cpu_ms_per_message"].items())
+        )
     print(f"\nRasa server resident memory after the run: {memory:.0f} MB")
     out = ROOT / "results" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)

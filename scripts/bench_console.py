@@ -64,20 +64,32 @@ async def time_pages(url: str) -> dict[str, float]:
     playbook_path = ROOT / "playbook.yml"
     playbook = load_playbook(playbook_path)
     links = Links("b" * 40, 3600)
-    app = create_app(BookingService(playbook, sessions, links, Notify(mail_from="b@x", public_url="http://x")),
-                     links, lambda sender: [], NurtureService(playbook, sessions, links, mail_from="b@x",
-                                                              public_url="http://x"),
-                     Site("http://r", (), {"pages": {}, "proactive": []}, "Co", "P"))
-    add_console(app, Console(sessions=sessions, tracker=None, playbook_path=playbook_path,
-                             users=parse_users("bench:marketing:benchmark-password"), cookies=Sessions("b" * 40),
-                             transcripts=lambda sender: []))
+    app = create_app(
+        BookingService(playbook, sessions, links, Notify(mail_from="b@x", public_url="http://x")),
+        links,
+        lambda sender: [],
+        NurtureService(playbook, sessions, links, mail_from="b@x", public_url="http://x"),
+        Site("http://r", (), {"pages": {}, "proactive": []}, "Co", "P"),
+    )
+    add_console(
+        app,
+        Console(
+            sessions=sessions,
+            tracker=None,
+            playbook_path=playbook_path,
+            users=parse_users("bench:marketing:benchmark-password"),
+            cookies=Sessions("b" * 40),
+            transcripts=lambda sender: [],
+        ),
+    )
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
         page = await client.get("/console/login")
         token = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)  # type: ignore[union-attr]
-        await client.post("/console/login", data={"csrf": token, "username": "bench",
-                                                  "password": "benchmark-password"})
+        await client.post(
+            "/console/login", data={"csrf": token, "username": "bench", "password": "benchmark-password"}
+        )
         timings = {}
         for path in PAGES:
             samples = []
@@ -112,17 +124,27 @@ def bench(backend: str, leads: int) -> dict[str, object]:
         draft = parse_playbook(draft_text, source="draft")
         with session_factory(make_engine(url))() as session:
             result = what_if(session, draft)
-        print(f"    re-scored {result.leads:,} leads in {result.seconds:.2f} s "
-              f"({len(result.changes):,} would change grade)", flush=True)
+        print(
+            f"    re-scored {result.leads:,} leads in {result.seconds:.2f} s "
+            f"({len(result.changes):,} would change grade)",
+            flush=True,
+        )
         timings = asyncio.run(time_pages(url))
         for path, ms in timings.items():
             print(f"    {ms:7.0f} ms  {path}", flush=True)
-        return {"backend": backend, "leads": leads, "rescore_seconds": round(result.seconds, 2),
-                "pages_ms": {k: round(v) for k, v in timings.items()}, "slowest_page_ms": round(max(timings.values()))}
+        return {
+            "backend": backend,
+            "leads": leads,
+            "rescore_seconds": round(result.seconds, 2),
+            "pages_ms": {k: round(v) for k, v in timings.items()},
+            "slowest_page_ms": round(max(timings.values())),
+        }
     finally:
         if admin is not None:
             with admin.connect() as conn:
-                conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+                conn.execute(
+                    text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             admin.dispose()
 

@@ -1,8 +1,10 @@
-"""NLU report on the held-out evaluation set (never trained on).
+"""NLU report per evaluation slice: intents (trained model) and values (bot.extract).
 
-Intents: the trained model classifies tests/nlu_eval/intents.yml; per-intent precision,
-recall and F1 plus macro/weighted averages. Values: bot.extract on
-tests/nlu_eval/values.yml; accuracy of normalised values per field.
+v1 (tests/nlu_eval/intents.yml + values.yml) has been tuned on, so it no longer measures
+anything unbiased; v2 (intents_v2.yml + values_v2.yml, when present) is held out. Per slice:
+intent precision/recall/F1 with macro and weighted averages; value accuracy per field; need
+accuracy on its own (strict, and "after asking": the expected use case is among the candidates
+of an unsure result). Values use the fixture playbook tests/fixtures/playbook.yml.
 Writes results/eval/report.json and prints a summary.
 """
 
@@ -14,6 +16,7 @@ import logging
 import os
 import sys
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,9 +28,30 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 logging.disable(logging.WARNING)
 
-from bot.extract import extract_fields  # noqa: E402
-from bot.playbook import load_playbook  # noqa: E402
+from bot.playbook import Playbook, load_playbook  # noqa: E402
 from bot.vocab import DECLINED  # noqa: E402
+
+EVAL_DIR = ROOT / "tests" / "nlu_eval"
+PLAYBOOK = ROOT / "tests" / "fixtures" / "playbook.yml"
+MODEL = ROOT / "models" / "banter.tar.gz"
+#: Expected need statuses an actual status also satisfies (a not-served need may come out unmatched).
+NEED_EQUIVALENT = {"not_served": {"not_served", "unmatched"}}
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One evaluation slice: its files and what it can still tell us."""
+
+    name: str
+    note: str
+    intents: Path
+    values: Path
+
+
+SLICES = (
+    Slice("v1", "tuned on: no longer an unbiased measure", EVAL_DIR / "intents.yml", EVAL_DIR / "values.yml"),
+    Slice("v2", "held out", EVAL_DIR / "intents_v2.yml", EVAL_DIR / "values_v2.yml"),
+)
 
 
 def load_intent_examples(path: Path) -> list[tuple[str, str]]:
@@ -40,7 +64,7 @@ def load_intent_examples(path: Path) -> list[tuple[str, str]]:
 async def classify(texts: list[str]) -> list[tuple[str, float]]:
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(ROOT / "models" / "banter.tar.gz"))
+    agent = Agent.load(str(MODEL))
     out = []
     for text in texts:
         parsed = await agent.parse_message(text)
@@ -59,10 +83,17 @@ def intent_report(examples: list[tuple[str, str]], predicted: list[tuple[str, fl
         for (text, g), (p, c) in zip(examples, predicted, strict=True)
         if g != p
     ]
-    return {"report": report, "errors": errors}
+    return {
+        "examples": len(examples),
+        "weighted_f1": report["weighted avg"]["f1-score"],
+        "macro_f1": report["macro avg"]["f1-score"],
+        "report": report,
+        "errors": errors,
+    }
 
 
 def _matches(expected: Any, actual: Any) -> bool:
+    """`expected` is a subset of `actual` (numbers within 1e-6, `declined` only matches declined)."""
     if expected == DECLINED:
         return actual == DECLINED
     if not isinstance(expected, dict) or not isinstance(actual, dict):
@@ -72,27 +103,71 @@ def _matches(expected: Any, actual: Any) -> bool:
         if isinstance(want, (int, float)) and isinstance(got, (int, float)) and not isinstance(want, bool):
             if abs(float(want) - float(got)) > 1e-6:
                 return False
+        elif isinstance(want, list) and isinstance(got, list):
+            if sorted(map(str, want)) != sorted(map(str, got)):
+                return False
         elif str(want) != str(got) if want is not None and got is not None else want != got:
             return False
     return True
 
 
-def value_report(path: Path) -> dict[str, Any]:
+def need_matches(expected: Any, actual: Any) -> tuple[bool, bool]:
+    """(strict, after asking) match of a need value; after asking, an unsure result is right
+    when the expected use case is among its candidates."""
+    if not isinstance(expected, dict) or not isinstance(actual, dict):
+        strict = _matches(expected, actual)
+        return strict, strict
+    want_status = expected.get("status")
+    if want_status in NEED_EQUIVALENT:
+        strict = actual.get("status") in NEED_EQUIVALENT[want_status] and _matches(
+            {k: v for k, v in expected.items() if k != "status"}, actual
+        )
+    else:
+        strict = _matches(expected, actual)
+    use_case = expected.get("use_case")
+    after_asking = strict or (
+        use_case is not None
+        and want_status in (None, "matched")
+        and actual.get("status") == "unsure"
+        and use_case in (actual.get("candidates") or [])
+    )
+    return strict, after_asking
+
+
+def value_matches(field: str, expected: Any, actual: Any) -> bool:
+    """Whether an actual normalised value meets the expectation (need: the strict rule)."""
+    return need_matches(expected, actual)[0] if field == "need" else _matches(expected, actual)
+
+
+def extract(text: str, *, today: date, requested: str | None, playbook: Playbook) -> dict[str, Any]:
+    """Field -> normalised value (or DECLINED) that bot.extract finds in `text`.
+
+    The one place that calls extract_fields: adjust here when its signature changes.
+    """
+    from bot.extract import extract_fields
+
+    use_cases = playbook.use_case_keywords()
+    found = extract_fields(text, today=today, use_cases=use_cases, requested=requested)
+    return {
+        name: (DECLINED if ex.declined else ex.value) for name, ex in found.items() if ex.declined or ex.value
+    }
+
+
+def _need_status(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    return str(value.get("status") or ("matched" if value.get("use_case") else "?"))
+
+
+def value_report(path: Path, playbook: Playbook) -> dict[str, Any]:
     spec = yaml.safe_load(path.read_text())
     today = spec.get("today")
     today = today if isinstance(today, date) else date.fromisoformat(str(today))
-    use_cases = load_playbook(ROOT / "playbook.yml").use_case_keywords()
     per_field: dict[str, Counter[str]] = defaultdict(Counter)
+    need: dict[str, Counter[str]] = defaultdict(Counter)
     failures = []
     for case in spec["cases"]:
-        found = extract_fields(
-            case["text"], today=today, use_cases=use_cases, requested=case.get("requested")
-        )
-        actual = {
-            name: (DECLINED if ex.declined else ex.value)
-            for name, ex in found.items()
-            if ex.declined or ex.value
-        }
+        actual = extract(case["text"], today=today, requested=case.get("requested"), playbook=playbook)
         expect = case.get("expect") or {}
         if not expect:
             ok = not actual
@@ -101,8 +176,12 @@ def value_report(path: Path) -> dict[str, Any]:
                 failures.append({"text": case["text"], "expected": {}, "actual": actual})
             continue
         for name, want in expect.items():
-            ok = _matches(want, actual.get(name))
+            ok = value_matches(name, want, actual.get(name))
             per_field[name]["ok" if ok else "fail"] += 1
+            if name == "need":
+                strict, after_asking = need_matches(want, actual.get(name))
+                for key in ("(all)", _need_status(want)):
+                    need[key].update({"total": 1, "strict": int(strict), "after_asking": int(after_asking)})
             if not ok:
                 failures.append(
                     {
@@ -115,48 +194,116 @@ def value_report(path: Path) -> dict[str, Any]:
                 )
     total_ok = sum(c["ok"] for c in per_field.values())
     total = sum(c["ok"] + c["fail"] for c in per_field.values())
+    overall = need.pop("(all)", Counter())
     return {
+        "today": str(today),
         "accuracy": total_ok / total if total else 0.0,
         "checks": total,
-        "per_field": {k: {"ok": v["ok"], "total": v["ok"] + v["fail"]} for k, v in sorted(per_field.items())},
+        "per_field": {
+            k: {"ok": v["ok"], "total": v["ok"] + v["fail"], "accuracy": v["ok"] / (v["ok"] + v["fail"])}
+            for k, v in sorted(per_field.items())
+        },
+        "need": {
+            "checks": overall["total"],
+            "strict_accuracy": overall["strict"] / overall["total"] if overall["total"] else None,
+            "after_asking_accuracy": overall["after_asking"] / overall["total"] if overall["total"] else None,
+            "by_expected_status": {
+                k: {"total": v["total"], "strict": v["strict"], "after_asking": v["after_asking"]}
+                for k, v in sorted(need.items())
+            },
+        },
         "failures": failures,
     }
 
 
-def main() -> int:
-    examples = load_intent_examples(ROOT / "tests" / "nlu_eval" / "intents.yml")
-    predicted = asyncio.run(classify([text for text, _ in examples]))
-    intents = intent_report(examples, predicted)
-    values = value_report(ROOT / "tests" / "nlu_eval" / "values.yml")
-    out = ROOT / "results" / "eval"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(
-        json.dumps({"intents": intents, "values": values}, indent=2, default=str)
-    )
-
+def print_intents(title: str, intents: dict[str, Any]) -> None:
     report = intents["report"]
-    print(f"\nIntent classification on {len(examples)} held-out utterances")
-    print(f"{'intent':<20}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    print(f"\n{title}: intent classification on {intents['examples']} utterances")
+    print(f"{'intent':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for name, row in sorted(report.items()):
         if isinstance(row, dict) and name not in ("macro avg", "weighted avg"):
             print(
-                f"{name:<20}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1-score']:>10.3f}{row['support']:>10.0f}"
+                f"{name:<24}{row['precision']:>10.3f}{row['recall']:>10.3f}"
+                f"{row['f1-score']:>10.3f}{row['support']:>10.0f}"
             )
-    print(f"{'macro avg':<20}{'':>20}{report['macro avg']['f1-score']:>10.3f}")
-    print(f"{'weighted avg':<20}{'':>20}{report['weighted avg']['f1-score']:>10.3f}")
+    print(f"{'macro avg':<24}{'':>20}{intents['macro_f1']:>10.3f}")
+    print(f"{'weighted avg':<24}{'':>20}{intents['weighted_f1']:>10.3f}")
     for err in intents["errors"][:25]:
         print(f"  miss: {err['text']!r}: {err['intent']} -> {err['predicted']} ({err['confidence']})")
 
-    print(f"\nValue normalisation on {values['checks']} held-out checks: accuracy {values['accuracy']:.3f}")
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def print_values(title: str, values: dict[str, Any]) -> None:
+    print(f"\n{title}: value normalisation on {values['checks']} checks: accuracy {values['accuracy']:.3f}")
     for name, row in values["per_field"].items():
-        print(f"  {name:<16}{row['ok']:>4}/{row['total']:<4}")
+        print(f"  {name:<16}{row['ok']:>4}/{row['total']:<4} {row['accuracy']:.3f}")
+    need = values["need"]
+    print(
+        f"  need on its own: {need['checks']} checks, strict {_pct(need['strict_accuracy'])}, "
+        f"after asking {_pct(need['after_asking_accuracy'])}"
+    )
+    for status, row in need["by_expected_status"].items():
+        print(
+            f"    expected {status:<12} strict {row['strict']}/{row['total']}, after asking {row['after_asking']}/{row['total']}"
+        )
     for failure in values["failures"][:40]:
         print(f"  fail: {json.dumps(failure, ensure_ascii=False, default=str)}")
-    print(
-        f"\nintent F1 (weighted) {report['weighted avg']['f1-score']:.3f}   value accuracy {values['accuracy']:.3f}"
-    )
+
+
+def main() -> int:
+    playbook = load_playbook(PLAYBOOK)
+    present = [s for s in SLICES if s.intents.exists() or s.values.exists()]
+    examples = {s.name: load_intent_examples(s.intents) for s in present if s.intents.exists()}
+    model_missing = bool(examples) and not MODEL.exists()
+    predicted: dict[str, list[tuple[str, float]]] = {}
+    if model_missing:
+        print(f"no trained model at {MODEL}: intents skipped (run `make train`)", file=sys.stderr)
+    elif examples:
+        texts = [text for name in examples for text, _ in examples[name]]
+        flat = iter(asyncio.run(classify(texts)))
+        predicted = {name: [next(flat) for _ in pairs] for name, pairs in examples.items()}
+
+    slices: dict[str, Any] = {}
+    for s in present:
+        result: dict[str, Any] = {"note": s.note}
+        if s.name in predicted:
+            result["intents"] = intent_report(examples[s.name], predicted[s.name])
+        if s.values.exists():
+            result["values"] = value_report(s.values, playbook)
+        slices[s.name] = result
+    missing = [s.name for s in SLICES if s not in present]
+
+    out = ROOT / "results" / "eval"
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"playbook": str(PLAYBOOK.relative_to(ROOT)), "slices": slices, "missing_slices": missing}
+    (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+
+    for name, result in slices.items():
+        title = f"[{name}, {result['note']}]"
+        if "intents" in result:
+            print_intents(title, result["intents"])
+        if "values" in result:
+            print_values(title, result["values"])
+    print("\nSummary (fixture playbook)")
+    for name, result in slices.items():
+        intents, values = result.get("intents"), result.get("values")
+        parts = []
+        if intents:
+            parts.append(f"intent F1 weighted {intents['weighted_f1']:.3f} macro {intents['macro_f1']:.3f}")
+        if values:
+            need = values["need"]
+            parts.append(
+                f"value accuracy {values['accuracy']:.3f}, need strict {_pct(need['strict_accuracy'])} "
+                f"after asking {_pct(need['after_asking_accuracy'])}"
+            )
+        print(f"  {name} ({result['note']}): " + "; ".join(parts))
+    for name in missing:
+        print(f"  {name}: no files, skipped")
     print(f"full report: {out / 'report.json'}")
-    return 0
+    return 1 if model_missing else 0
 
 
 if __name__ == "__main__":

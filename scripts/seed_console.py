@@ -34,14 +34,38 @@ from bot.store.models import (  # noqa: E402
     ScoreSnapshot,
 )
 
-SOURCES = [("google", "winter-webinar"), ("google", "brand"), ("linkedin", "abm-q4"), (None, None),
-           ("newsletter", "november"), ("partner", "reseller"), ("bing", "generic")]
+SOURCES = [
+    ("google", "winter-webinar"),
+    ("google", "brand"),
+    ("linkedin", "abm-q4"),
+    (None, None),
+    ("newsletter", "november"),
+    ("partner", "reseller"),
+    ("bing", "generic"),
+]
 REFERRERS = [None, "https://www.google.com/", "https://www.linkedin.com/", "https://news.example.com/post"]
-COUNTRIES = [("DE", "europe"), ("US", "north_america"), ("GB", "europe"), ("IN", "asia"), ("BR", "south_america")]
+COUNTRIES = [
+    ("DE", "europe"),
+    ("US", "north_america"),
+    ("GB", "europe"),
+    ("IN", "asia"),
+    ("BR", "south_america"),
+]
 INDUSTRIES = ["software", "fintech", "ecommerce", "manufacturing", "healthcare", "education", "retail"]
-SENIORITIES = [("VP of Sales", "vp"), ("Founder", "founder"), ("Sales Manager", "manager"),
-               ("Engineer", "individual_contributor"), ("CFO", "c_level"), ("Student", "student")]
-REPS = ["dana@banter.example.com", "luis@banter.example.com", "greta@banter.example.com", "sam@banter.example.com"]
+SENIORITIES = [
+    ("VP of Sales", "vp"),
+    ("Founder", "founder"),
+    ("Sales Manager", "manager"),
+    ("Engineer", "individual_contributor"),
+    ("CFO", "c_level"),
+    ("Student", "student"),
+]
+REPS = [
+    "dana@banter.example.com",
+    "luis@banter.example.com",
+    "greta@banter.example.com",
+    "sam@banter.example.com",
+]
 
 
 def answers_for(rng: random.Random, i: int, today: date) -> dict[str, dict[str, Any]]:
@@ -51,19 +75,35 @@ def answers_for(rng: random.Random, i: int, today: date) -> dict[str, dict[str, 
     amount = rng.choice([0, 3000, 8000, 15000, 40000, 120000])
     months = rng.choice([0.5, 2, 5, 9, 18])
     return {
-        "need": {"use_case": "lead_qualification", "status": "matched"} if rng.random() < 0.8
+        "need": {"use_case": "lead_qualification", "status": "matched"}
+        if rng.random() < 0.8
         else {"use_case": None, "status": "researching"},
         "role": {"title": title, "seniority": seniority},
         "company_name": {"name": f"Company {i}"},
         "company_size": {"employees": employees, "min": employees, "max": employees},
         "industry": {"industry": rng.choice(INDUSTRIES)},
         "country": {"country": country, "region": region},
-        "budget": {"status": "amount", "amount": amount, "amount_max": None, "currency": "USD", "period": "year",
-                   "annual_amount": amount} if amount else {"status": "no_budget", "amount": None},
-        "timeline": {"status": "date", "date": (today + timedelta(days=int(months * 30.44))).isoformat(),
-                     "months": months},
+        "budget": {
+            "status": "amount",
+            "amount": amount,
+            "amount_max": None,
+            "currency": "USD",
+            "period": "year",
+            "annual_amount": amount,
+        }
+        if amount
+        else {"status": "no_budget", "amount": None},
+        "timeline": {
+            "status": "date",
+            "date": (today + timedelta(days=int(months * 30.44))).isoformat(),
+            "months": months,
+        },
         "name": {"full": f"Person {i}", "first": "Person"},
-        "email": {"email": f"person{i}@company{i}.example", "domain": f"company{i}.example", "kind": "business"},
+        "email": {
+            "email": f"person{i}@company{i}.example",
+            "domain": f"company{i}.example",
+            "kind": "business",
+        },
     }
 
 
@@ -89,46 +129,115 @@ def seed(url: str, leads: int, seed_value: int = 7) -> None:
             profile = {**answers, "budget": "declined"} if declined_budget else answers
             result = score_lead(profile, playbook, today=today)
             source, campaign = rng.choice(SOURCES)
-            rows_lead.append({"id": lead_id, "email": answers["email"]["email"], "name": answers["name"]["full"],
-                              "company_name": answers["company_name"]["name"], "grade": result.grade,
-                              "score": result.score, "reasons": list(result.reasons), "next_step": result.next_step,
-                              "playbook_version": result.playbook_version, "created_at": at, "updated_at": at})
-            rows_conv.append({"id": lead_id, "sender_id": f"seed-{lead_id}", "lead_id": lead_id, "channel": "socketio",
-                              "started_at": at, "last_seen_at": at, "utm_source": source, "utm_campaign": campaign,
-                              "referrer": rng.choice(REFERRERS), "metadata": {}})
+            rows_lead.append(
+                {
+                    "id": lead_id,
+                    "email": answers["email"]["email"],
+                    "name": answers["name"]["full"],
+                    "company_name": answers["company_name"]["name"],
+                    "grade": result.grade,
+                    "score": result.score,
+                    "reasons": list(result.reasons),
+                    "next_step": result.next_step,
+                    "playbook_version": result.playbook_version,
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+            rows_conv.append(
+                {
+                    "id": lead_id,
+                    "sender_id": f"seed-{lead_id}",
+                    "lead_id": lead_id,
+                    "channel": "socketio",
+                    "started_at": at,
+                    "last_seen_at": at,
+                    "utm_source": source,
+                    "utm_campaign": campaign,
+                    "referrer": rng.choice(REFERRERS),
+                    "metadata": {},
+                }
+            )
             for n, (field, value) in enumerate(answers.items()):
                 declined = field == "budget" and declined_budget
-                rows_ans.append({"lead_id": lead_id, "conversation_id": lead_id, "field": field, "raw_text": str(value)[:60],
-                                 "normalized": None if declined else value, "declined": declined,
-                                 "answered_at": at + timedelta(seconds=n * 20)})
-            rows_snap.append({"lead_id": lead_id, "conversation_id": lead_id, "score": result.score,
-                              "grade": result.grade, "reasons": list(result.reasons), "criteria": [],
-                              "next_step": result.next_step, "playbook_version": result.playbook_version,
-                              "created_at": at})
+                rows_ans.append(
+                    {
+                        "lead_id": lead_id,
+                        "conversation_id": lead_id,
+                        "field": field,
+                        "raw_text": str(value)[:60],
+                        "normalized": None if declined else value,
+                        "declined": declined,
+                        "answered_at": at + timedelta(seconds=n * 20),
+                    }
+                )
+            rows_snap.append(
+                {
+                    "lead_id": lead_id,
+                    "conversation_id": lead_id,
+                    "score": result.score,
+                    "grade": result.grade,
+                    "reasons": list(result.reasons),
+                    "criteria": [],
+                    "next_step": result.next_step,
+                    "playbook_version": result.playbook_version,
+                    "created_at": at,
+                }
+            )
             if result.grade == "qualified" and rng.random() < 0.6:
                 start = at + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8))
-                rows_meet.append({"uid": f"seed-{lead_id}@banter", "lead_id": lead_id, "conversation_id": lead_id,
-                                  "meeting_type": "demo", "rep_email": rng.choice(REPS), "route_reason": "territory",
-                                  "start_at": start, "end_at": start + timedelta(minutes=30), "buffer_minutes": 15,
-                                  "visitor_time_zone": "Europe/Berlin", "attendee_email": answers["email"]["email"],
-                                  "status": "booked" if rng.random() < 0.9 else "cancelled",
-                                  "sequence": rng.choice([0, 0, 0, 1]), "created_at": at, "updated_at": at})
+                rows_meet.append(
+                    {
+                        "uid": f"seed-{lead_id}@banter",
+                        "lead_id": lead_id,
+                        "conversation_id": lead_id,
+                        "meeting_type": "demo",
+                        "rep_email": rng.choice(REPS),
+                        "route_reason": "territory",
+                        "start_at": start,
+                        "end_at": start + timedelta(minutes=30),
+                        "buffer_minutes": 15,
+                        "visitor_time_zone": "Europe/Berlin",
+                        "attendee_email": answers["email"]["email"],
+                        "status": "booked" if rng.random() < 0.9 else "cancelled",
+                        "sequence": rng.choice([0, 0, 0, 1]),
+                        "created_at": at,
+                        "updated_at": at,
+                    }
+                )
             if result.grade == "nurture" and rng.random() < 0.08:
-                rows_event.append({"lead_id": lead_id, "kind": "requalified", "detail": {"by": "seed"},
-                                   "created_at": at + timedelta(days=20)})
+                rows_event.append(
+                    {
+                        "lead_id": lead_id,
+                        "kind": "requalified",
+                        "detail": {"by": "seed"},
+                        "created_at": at + timedelta(days=20),
+                    }
+                )
         with engine.begin() as conn:
-            for model, rows in ((Lead, rows_lead), (Conversation, rows_conv), (Answer, rows_ans),
-                                (ScoreSnapshot, rows_snap), (Meeting, rows_meet), (LeadEvent, rows_event)):
+            for model, rows in (
+                (Lead, rows_lead),
+                (Conversation, rows_conv),
+                (Answer, rows_ans),
+                (ScoreSnapshot, rows_snap),
+                (Meeting, rows_meet),
+                (LeadEvent, rows_event),
+            ):
                 if rows:
                     conn.execute(insert(model.__table__), rows)
         done = base + len(rows_lead)
-        print(f"\r  seeded {done:,}/{leads:,} leads ({done * 10:,} answers) in {time.perf_counter() - started:.0f} s",
-              end="", flush=True)
+        print(
+            f"\r  seeded {done:,}/{leads:,} leads ({done * 10:,} answers) in {time.perf_counter() - started:.0f} s",
+            end="",
+            flush=True,
+        )
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             for table in ("leads", "conversations", "answers", "score_snapshots", "meetings", "lead_events"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
                 conn.exec_driver_sql(f"ANALYZE {table}")
     else:
         with engine.begin() as conn:

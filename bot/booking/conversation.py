@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.booking.display import button_label, when
 from bot.booking.preferences import match_slots, parse_preference
 from bot.booking.routing import LeadFacts
-from bot.booking.service import BookingError, BookingService, Offer, SlotTaken, slots_in
+from bot.booking.service import CALLBACK_STEP, BookingError, BookingService, Offer, SlotTaken, slots_in
 from bot.booking.slots import Slot, spread
 from bot.booking.zones import COMMON_ZONES, valid_zone, zone_for_country, zone_from_text
 from bot.playbook import WEEKDAYS, parse_window
@@ -131,6 +131,8 @@ class BookingTurn:
 
     # -- steps ----------------------------------------------------------------------
     def _start(self, ctx: Context) -> Reply:
+        if ctx.next_step == CALLBACK_STEP:
+            return self._callback_on_request(ctx)
         meeting_type = self.service.meeting_type_for(ctx.next_step or "")
         if meeting_type is None or ctx.lead_id is None:
             return Reply([], None)
@@ -266,6 +268,25 @@ class BookingTurn:
             ],
             {**state, "stage": "declined"},
         )
+
+    def _callback_on_request(self, ctx: Context) -> Reply:
+        """A visitor who asked for a person but gets no times: a callback request sales sees."""
+        if ctx.lead_id is None:
+            return Reply([], None)
+        booking = self.service.playbook.booking
+        kind = booking.on_request or next(iter(booking.meeting_types))
+        state: dict[str, Any] = {"stage": "offered", "meeting_type": kind, "lead_id": ctx.lead_id}
+        if not ctx.email:
+            return Reply(
+                [
+                    Message(
+                        "I'll pass your request to our team, but they need a way to reach you: "
+                        "type a work email we may use and say 'please get in touch'."
+                    )
+                ],
+                {**state, "stage": "declined", "reason": "no_email"},
+            )
+        return self._callback(state, ctx, "asked to talk to a person in the chat")
 
     def _callback(self, state: dict[str, Any], ctx: Context, text: str) -> Reply:
         self.service.request_callback(

@@ -88,6 +88,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: Pseudo next step: record a callback request for sales instead of offering times.
+CALLBACK_STEP = "callback"
+
+
 class BookingService:
     """Offer, book, move and cancel meetings; write the notifications in the same transaction."""
 
@@ -109,6 +113,21 @@ class BookingService:
     def meeting_type_for(self, next_step: str) -> str | None:
         """Demo for book_demo, discovery for discovery_call (playbook mapping)."""
         return self.playbook.booking.next_step_meeting.get(next_step)
+
+    def next_step_on_request(self, grade: str | None, next_step: str | None) -> str:
+        """The next step for a visitor who asked for a person, sales or a demo.
+
+        A bookable next step stays; otherwise the playbook's `booking.on_request` meeting is
+        offered, and disqualified leads (or no `on_request`) get a callback request for sales.
+        """
+        booking = self.playbook.booking
+        if next_step in booking.next_step_meeting:
+            return str(next_step)
+        if grade != "disqualified" and booking.on_request:
+            for step, kind in booking.next_step_meeting.items():
+                if kind == booking.on_request:
+                    return step
+        return CALLBACK_STEP
 
     def offer(self, meeting_type: str, facts: LeadFacts) -> Offer:
         """Free slots of the routed reps, the first rep's first."""

@@ -130,8 +130,25 @@ async def test_free_mail_accepted_when_insisted(playbook, dispatcher) -> None:
 async def test_unreadable_budget_gets_specific_reprompt(playbook, dispatcher) -> None:
     form = ValidateBantForm(playbook=fixed(playbook))
     slot = {**answer("budget", "banana", None), "error": "not_understood"}
-    assert await form.validate_budget(slot, dispatcher, make_tracker("banana"), DOMAIN) == {"budget": None}
+    assert await form.validate_budget(slot, dispatcher, make_tracker("banana"), DOMAIN) == {
+        "budget": None,
+        "misses": {"budget": 1},
+    }
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_budget"]
+
+
+@pytest.mark.parametrize(
+    ("field", "kept"),
+    [("budget", {"status": "not_understood"}), ("industry", {"industry": "other", "status": "not_understood"})],
+)
+async def test_second_unreadable_answer_is_kept_in_the_visitors_words(playbook, dispatcher, field, kept) -> None:
+    form = ValidateBantForm(playbook=fixed(playbook))
+    slot = {**answer(field, "we do interior design", None), "error": "not_understood"}
+    tracker = make_tracker("we do interior design", slots={"misses": {field: 1}})
+    result = await getattr(form, f"validate_{field}")(slot, dispatcher, tracker, DOMAIN)
+    assert result[field]["value"] == kept and result[field]["raw"] == "we do interior design"
+    assert result[field]["error"] is None and result["misses"] == {}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_noted_as_said"]
 
 
 QUALIFIED_SLOTS = {
