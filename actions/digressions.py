@@ -269,6 +269,21 @@ class ActionHandoff(Action):
         return events
 
 
+class ActionFaqPricing(_UsesPlaybook, Action):
+    """The pricing answer, from the playbook's plans (the same ones the pricing page shows)."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_faq_pricing"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Quote the plans."""
+        dispatcher.utter_message(text=self._playbook().pricing_answer())
+        return []
+
+
 class ActionAskConsent(_UsesPlaybook, Action):
     """The consent question, worded by the playbook, with the privacy link."""
 

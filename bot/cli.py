@@ -303,6 +303,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.console.auth import Sessions, load_users
+    from bot.describe import money
     from bot.links import signing_key
     from bot.playbook import load_playbook
     from bot.web.app import Site, create_app
@@ -327,6 +328,16 @@ def cmd_web(args: argparse.Namespace) -> int:
             },
             company=playbook.company.name,
             product=playbook.company.product,
+            plans=tuple(
+                {
+                    "name": plan.name,
+                    "summary": plan.summary,
+                    "price_label": "Talk to us"
+                    if plan.price is None
+                    else f"{money(plan.price, playbook.budget.currency)} / {plan.period}",
+                }
+                for plan in playbook.pricing.plans
+            ),
         ),
         dev_webhooks=settings.mail_dir.parent / "webhooks" if settings.dev_webhooks else None,
     )

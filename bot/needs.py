@@ -2,13 +2,13 @@
 
 Marketing gives example sentences per use case (and examples of needs the product
 does not serve) in the playbook; a small classifier is built from them when the
-playbook loads, so an edit needs no Rasa retrain. Features are TF-IDF over character
-n-grams inside words (tolerant of typos and inflections: "scorring", "qualifying")
-and over word uni- and bigrams without stop words; a use case's score is the mean
-cosine similarity of the message to its two nearest examples. The classifier says
-how sure it is: `matched` (one clear use case), `unsure` (ask the visitor to pick
-among `candidates`), `not_served` (nearest to the needs we do not serve) or
-`unmatched` (near nothing).
+playbook loads (milliseconds), so an edit needs no Rasa retrain. Features are TF-IDF
+over character n-grams inside words (tolerant of typos and inflections: "scorring",
+"qualifying") and over word uni- and bigrams without stop words; scikit-learn's
+logistic regression gives each use case (and "a need we do not serve") a probability.
+The classifier says how sure it is: `matched` (one clear use case), `unsure` (ask the
+visitor to pick among `candidates`), `not_served` (closest to the needs we do not
+serve) or `unmatched` (near no example at all).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import numpy as np
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
 #: Pseudo use case for the needs the product does not serve.
 NOT_SERVED = "_not_served"
@@ -52,13 +53,15 @@ class NeedMatch:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Similarity levels (0..1) that separate sure, unsure and no match."""
+    """Probability levels (0..1) that separate sure, unsure and no match."""
 
-    sure: float = 0.22
-    margin: float = 0.07
-    unsure: float = 0.13
-    not_served: float = 0.2
-    volunteered: float = 0.4  # a need not asked for is only taken when this sure
+    sure: float = 0.5
+    margin: float = 0.2
+    unsure: float = 0.25
+    candidate: float = 0.12
+    not_served: float = 0.4
+    volunteered: float = 0.7  # a need not asked for is only taken when this sure
+    near: float = 0.12  # cosine similarity to the nearest example below which nothing is near
 
 
 def _normalise(text: str) -> str:
@@ -66,7 +69,7 @@ def _normalise(text: str) -> str:
 
 
 class NeedClassifier:
-    """Nearest-example classifier over marketing's sentences (see the module docstring)."""
+    """Logistic regression over marketing's sentences (see the module docstring)."""
 
     def __init__(
         self,
@@ -85,8 +88,8 @@ class NeedClassifier:
         for sentence in not_served:
             texts.append(_normalise(sentence))
             labels.append(NOT_SERVED)
-        if not texts:
-            raise ValueError("the need classifier needs at least one example sentence")
+        if len(set(labels)) < 2:
+            raise ValueError("the need classifier needs example sentences for at least two use cases")
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self._words = TfidfVectorizer(
             analyzer="word",
@@ -95,58 +98,53 @@ class NeedClassifier:
             sublinear_tf=True,
             token_pattern=r"[a-z0-9]+",
         )
-        self._labels = np.array(labels)
         self._matrix = self._features(texts, fit=True)
+        self._model = LogisticRegression(C=20.0, max_iter=2000).fit(self._matrix, labels)
 
-    def _features(self, texts: Sequence[str], *, fit: bool = False):  # type: ignore[no-untyped-def]
+    def _features(self, texts: Sequence[str], *, fit: bool = False) -> csr_matrix:
         if fit:
-            chars = self._chars.fit_transform(texts)
-            try:
-                words = self._words.fit_transform(texts)
-            except ValueError:  # only stop words in every example
-                words = None
+            blocks = [self._chars.fit_transform(texts), self._words.fit_transform(texts)]
         else:
-            chars = self._chars.transform(texts)
-            words = self._words.transform(texts) if hasattr(self._words, "vocabulary_") else None
-        # Characters carry typos and inflections, words carry meaning; equal say, unit length.
-        blocks = [chars] if words is None else [chars, words]
-        matrix = hstack(blocks).tocsr()
-        norms = np.sqrt(matrix.multiply(matrix).sum(axis=1)).A.ravel()
-        norms[norms == 0] = 1.0
-        return matrix.multiply(1 / norms[:, None]).tocsr()
+            blocks = [self._chars.transform(texts), self._words.transform(texts)]
+        # Characters carry typos and inflections, words carry meaning; unit length together.
+        return normalize(hstack(blocks).tocsr())
 
     def scores(self, text: str) -> dict[str, float]:
-        """Use case (and NOT_SERVED) -> similarity of `text` to its two nearest examples."""
+        """Use case (and NOT_SERVED) -> probability that `text` describes it."""
         vector = self._features([_normalise(text)])
-        similarities = (self._matrix @ vector.T).toarray().ravel()
-        result: dict[str, float] = {}
-        for key in (*self.use_cases, NOT_SERVED):
-            mine = np.sort(similarities[self._labels == key])[::-1]
-            if mine.size:
-                result[key] = float(mine[:2].mean())
-        return result
+        probabilities = self._model.predict_proba(vector)[0]
+        return {str(key): float(p) for key, p in zip(self._model.classes_, probabilities, strict=True)}
+
+    def nearest(self, text: str) -> float:
+        """Cosine similarity of `text` to the nearest example sentence (0: nothing alike)."""
+        vector = self._features([_normalise(text)])
+        return float((self._matrix @ vector.T).max()) if self._matrix.shape[0] else 0.0
 
     def classify(self, text: str, *, requested: bool = True) -> NeedMatch:
         """The verdict on `text`; `requested` is False for a need volunteered out of turn (stricter)."""
-        scores = self.scores(text)
-        ranked = sorted(scores.items(), key=lambda item: -item[1])
-        use_cases = [(key, score) for key, score in ranked if key != NOT_SERVED]
-        if not use_cases:
-            return NeedMatch("unmatched", None, 0.0)
-        best, best_score = use_cases[0]
-        second = use_cases[1][1] if len(use_cases) > 1 else 0.0
-        not_served = scores.get(NOT_SERVED, 0.0)
         limits = self.thresholds
+        scores = self.scores(text)
+        ranked = [(key, score) for key, score in sorted(scores.items(), key=lambda item: -item[1])]
+        use_cases = [(key, score) for key, score in ranked if key != NOT_SERVED]
+        best, best_score = use_cases[0]
+        top, top_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if self.nearest(text) < limits.near:
+            return NeedMatch("unmatched", None, best_score, tuple(key for key, _ in use_cases))
         if not requested:
-            if best_score >= limits.volunteered and best_score - max(second, not_served) >= limits.margin:
+            if top == best and top_score >= limits.volunteered and top_score - runner_up >= limits.margin:
                 return NeedMatch("matched", best, best_score)
             return NeedMatch("unmatched", None, best_score)
-        if not_served >= limits.not_served and not_served - best_score >= limits.margin:
-            return NeedMatch("not_served", None, not_served)
-        if best_score >= limits.sure and best_score - max(second, not_served) >= limits.margin:
+        if (
+            top == NOT_SERVED
+            and top_score >= limits.not_served
+            and top_score - runner_up >= limits.margin / 2
+        ):
+            return NeedMatch("not_served", None, top_score)
+        if top == best and top_score >= limits.sure and top_score - runner_up >= limits.margin:
             return NeedMatch("matched", best, best_score)
-        if best_score >= limits.unsure:
-            near = [key for key, score in use_cases if score >= limits.unsure and best_score - score < 0.12]
+        if best_score >= limits.unsure or top == NOT_SERVED:
+            near = [key for key, score in use_cases if score >= limits.candidate]
             if len(near) < 2:
                 near = [key for key, _ in use_cases[:2]]
             return NeedMatch("unsure", None, best_score, tuple(near[:3]))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
 
+from bot.describe import money
 from bot.needs import NeedClassifier, classifier_for
 from bot.profile import REGIONS, SENIORITIES
 from bot.vocab import CRITERIA, INDUSTRIES, KNOCKOUT_REASONS, NEXT_STEPS, REASONS
@@ -519,6 +520,21 @@ class SourceCosts(_Model):
     per_campaign: dict[str, float] = {}  # utm_campaign -> total spend
 
 
+class Plan(_Model):
+    """A price plan, shown on the pricing page and quoted by the assistant (one source for both)."""
+
+    name: str
+    price: float | None = None  # None: priced with the customer ("talk to us")
+    period: Literal["month", "year"] = "month"
+    summary: str = ""
+
+
+class Pricing(_Model):
+    """The plans, in the playbook's budget currency."""
+
+    plans: list[Plan] = []
+
+
 class Website(_Model):
     """Which pages count for which behaviour signal, and when the chat opens by itself."""
 
@@ -552,6 +568,7 @@ class Playbook(_Model):
     nurture: Nurture
     website: Website = Website()
     source_costs: SourceCosts = SourceCosts()
+    pricing: Pricing = Pricing()
 
     @validator("authority")
     def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:
@@ -635,6 +652,18 @@ class Playbook(_Model):
         return classifier_for(
             {key: case.sentences() for key, case in self.use_cases.items()}, self.needs_not_served
         )
+
+    def pricing_answer(self) -> str:
+        """What the assistant says about price: the same plans as the website's pricing page."""
+        priced = [plan for plan in self.pricing.plans if plan.price is not None]
+        if not priced:
+            return "Pricing depends on your traffic and seats; the team will give you a precise quote."
+        parts = [
+            f"{plan.name} is {money(float(plan.price or 0), self.budget.currency)} a {plan.period}" for plan in priced
+        ]
+        custom = [plan.name for plan in self.pricing.plans if plan.price is None]
+        tail = f", and {' and '.join(custom)} is priced with you" if custom else ""
+        return f"{'; '.join(parts)}{tail}. The team will give you a precise quote for your traffic and seats."
 
     def to_usd_like(self, amount: float, currency: str | None) -> float | None:
         """Convert an amount to the playbook currency; None when the currency has no rate."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pycountry
+
 from bot.describe import describe
 
 Answers = Mapping[str, Mapping[str, Any] | None]
@@ -32,6 +34,11 @@ def _value(answer: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         return None
     value = answer.get("value")
     return value if isinstance(value, Mapping) and value.get("status") != "not_understood" else None
+
+
+def _country_name(value: Mapping[str, Any]) -> str | None:
+    country = pycountry.countries.get(alpha_2=str(value.get("country") or "")) if value.get("country") else None
+    return getattr(country, "common_name", None) or getattr(country, "name", None)
 
 
 def needs_readback(answers: Answers) -> bool:
@@ -71,7 +78,7 @@ def readback_sentence(answers: Answers, use_case_labels: Mapping[str, str]) -> s
         elif field == "timeline":
             text = f"live {text}" if value.get("status") == "date" else f"timeline: {text}"
         elif field == "country":
-            text = f"based in {value.get('city') or text}"
+            text = f"based in {value.get('city') or _country_name(value) or text}"
         parts.append(text)
     return "So: " + ", ".join(parts) + ". Did I get that right?"
 

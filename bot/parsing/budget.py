@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.parsing.numbers import to_number, words_to_digits
+from bot.parsing.clauses import present_only
+from bot.parsing.numbers import MAX_MONEY, OUT_OF_RANGE, negative_before, plausible, to_number, words_to_digits
 
 _CUR_SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP"}
 _CUR_WORD = {
@@ -53,6 +54,11 @@ NOT_SURE_RE = re.compile(
     r"\b(not sure|unsure|no idea|don'?t know|do not know|dunno|tbd|to be (decided|determined)|"
     r"hard to say|depends|not decided|undecided|no clue|can'?t say yet)\b",
     re.IGNORECASE,
+)
+# A number followed by these counts something else than money.
+_NOT_MONEY_AFTER = re.compile(
+    r"\s*\+?\s*(%|percent\b|people\b|employees?\b|staff\b|persons?\b|months?\b|years?\b|weeks?\b|"
+    r"days?\b|x\b|of us\b|users?\b|seats?\b|leads?\b|visitors?\b)"
 )
 _UNDER = re.compile(r"\b(under|below|less than|up to|max(imum)?|no more than|at most|<)\s*$", re.IGNORECASE)
 _OVER = re.compile(r"\b(over|above|more than|at least|min(imum)?|upwards of|\+|>)\s*$", re.IGNORECASE)
@@ -107,6 +113,13 @@ def _shape(
     }
 
 
+def _checked(value: dict[str, Any], span: tuple[int, int]) -> tuple[dict[str, Any], tuple[int, int]]:
+    """The value, or out_of_range when annualising makes it absurd ("$5bn a week")."""
+    if not plausible(value["annual_amount"], MAX_MONEY):
+        return {"error": OUT_OF_RANGE}, span
+    return value, span
+
+
 def find_budget(
     text: str, *, requested: bool = False, exclude: list[tuple[int, int]] | None = None
 ) -> tuple[dict[str, Any], tuple[int, int]] | None:
@@ -114,9 +127,11 @@ def find_budget(
 
     Outside the budget question an amount needs a currency, or a k/m suffix plus a
     budget word, so head counts, years and phone numbers are never read as money.
+    A negative or absurd amount gives {"error": "out_of_range"}, never a value.
     """
-    converted = words_to_digits(text)
+    converted = words_to_digits(present_only(text))
     exclude = exclude or []
+    out_of_range: tuple[dict[str, Any], tuple[int, int]] | None = None
     if NO_BUDGET_RE.search(converted):
         span = NO_BUDGET_RE.search(converted).span()  # type: ignore[union-attr]
         return {
@@ -144,30 +159,37 @@ def find_budget(
         (low, cur_a, marked_a), (high, cur_b, marked_b) = first, second
         if not (marked_a or marked_b or requested):
             continue
-        if (
-            re.search(r"\d\s*(k|thousand)\b", match.group("b"), re.I)
-            and not re.search(r"\d\s*(k|m|thousand|million)\b", match.group("a"), re.I)
-            and low < 1000
+        if _NOT_MONEY_AFTER.match(converted[match.end() : match.end() + 14].lower()):
+            continue  # "10-15 people", "2-3 months"
+        if not (marked_a or marked_b) and high < 100:
+            continue
+        a_scaled = re.search(r"\d\s*(k|m|bn|thousand|million)\b", match.group("a"), re.I)
+        if not a_scaled and low < 1000 and (
+            re.search(r"\d\s*(k|thousand)\b", match.group("b"), re.I) or (high >= 1000 and low * 1000 <= high)
         ):
-            low *= 1000  # "between 20 and 30k"
-        if high < low or (not (cur_a or cur_b) and not context):
+            low *= 1000  # "between 20 and 30k", "fifteen to twenty-five thousand"
+        if not (plausible(low, MAX_MONEY) and plausible(high, MAX_MONEY)) or negative_before(
+            converted, match.start()
+        ):
+            out_of_range = out_of_range or ({"error": OUT_OF_RANGE}, match.span())
+            continue
+        suffixed = re.search(rf"\d\s*{_SUF}", match.group("b"), re.I)
+        if high < low or (not (cur_a or cur_b) and not context and not (suffixed and period_after(match.end()))):
             continue
         currency = cur_a or cur_b
-        return _shape(low, high, currency, period_after(match.end()), (low + high) / 2), match.span()
+        return _checked(
+            _shape(low, high, currency, period_after(match.end()), (low + high) / 2), match.span()
+        )
 
     for match in AMOUNT_RE.finditer(converted):
         if not free(match.span()):
             continue
         value = to_number(match.group("num"), match.group("suf"))
-        if value is None or value <= 0:
+        if value is None:
             continue
         currency = _currency(match.group("pre"), match.group("post"))
         suffix = match.group("suf")
-        tail = converted[match.end() : match.end() + 12].lower()
-        if re.match(
-            r"\s*(%|percent\b|people\b|employees?\b|staff\b|persons?\b|months?\b|years?\b|weeks?\b|days?\b|x\b)",
-            tail,
-        ):
+        if _NOT_MONEY_AFTER.match(converted[match.end() : match.end() + 14].lower()):
             continue
         plain_year = not currency and not suffix and re.fullmatch(r"(19|20)\d\d", match.group("num"))
         if plain_year:
@@ -179,13 +201,16 @@ def find_budget(
             continue
         if not currency and not suffix and value < 100:
             continue  # "2" or "5" is not a budget, even when asked
+        if not plausible(value, MAX_MONEY) or negative_before(converted, match.start()):
+            out_of_range = out_of_range or ({"error": OUT_OF_RANGE}, match.span())
+            continue
         before = converted[: match.start()]
         period = period_after(match.end())
         if _UNDER.search(before[-20:]):
-            return _shape(value / 2, value, currency, period, value / 2), match.span()
+            return _checked(_shape(value / 2, value, currency, period, value / 2), match.span())
         if _OVER.search(before[-20:]) or converted[match.end() : match.end() + 1] == "+":
-            return _shape(value, None, currency, period, value), match.span()
-        return _shape(value, None, currency, period, value), match.span()
+            return _checked(_shape(value, None, currency, period, value), match.span())
+        return _checked(_shape(value, None, currency, period, value), match.span())
 
     if (requested or re.search(r"\bbudget\b", converted, re.I)) and NOT_SURE_RE.search(converted):
         return {
@@ -196,10 +221,10 @@ def find_budget(
             "period": None,
             "annual_amount": None,
         }, NOT_SURE_RE.search(converted).span()  # type: ignore[union-attr]
-    return None
+    return out_of_range
 
 
 def parse_budget(text: str) -> dict[str, Any] | None:
-    """Normalised budget of an answer to the budget question, or None."""
+    """Normalised budget of an answer to the budget question, or None (also when impossible)."""
     found = find_budget(text, requested=True)
-    return found[0] if found else None
+    return found[0] if found and "error" not in found[0] else None

@@ -1,93 +1,157 @@
-"""Company size: "about 200 people", "a team of 12", "1-10", "500+ employees", "just me"."""
+"""Company size: "about 200 people", "1-10", "5k+ employees", "under 20 people", "just me".
+
+The value always carries the bounds the visitor gave (`min`, `max`; `max` None = open-ended)
+because ICP rules compare at their edges, plus `employees`, one representative number:
+the exact count, the midpoint of a range (so "under 20" = 1..19 -> 10), or the lower
+bound of an open range ("5k+" -> 5000).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from bot.parsing.numbers import to_number, words_to_digits
+from bot.parsing.clauses import present_only
+from bot.parsing.numbers import MAX_PEOPLE, OUT_OF_RANGE, negative_before, to_number, words_to_digits
 
-_NOUN = r"(?:people|persons?|employees?|staff|folks|heads|headcount|fte'?s?|team members|members|workers|engineers)"
-_N = r"\d{1,3}(?:,\d{3})+|\d+"
+# People nouns, with the common typos ("employes", "poeple", "ppl").
+_NOUN = (
+    r"(?:p(?:eo|oe|e)?p(?:le|el|l)s?|persons?|emp\w{0,3}y\w{0,3}s?|staff|staffers|folks|heads|headcount|"
+    r"fte'?s?|full[- ]timers?|team members|members|workers|colleagues|personnel|engineers|developers|devs|"
+    r"salespeople|sales reps|reps|agents|consultants|souls|bodies)\b"
+)
+_PLAIN = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
+_N = rf"\d+(?:\.\d+)?\s?k\b|{_PLAIN}"
+_APPROX = r"(?:(?:about|around|roughly|approx\.?|approximately|circa|ca\.?|some|nearly|almost|close to|~|just)\s*)?"
+_UNDER = r"(?P<under>under|below|less than|fewer than|lower than|not even|<)"
+_UP_TO = r"(?P<upto>up to|at most|no more than|max(?:imum)?(?: of)?|tops)"
+_OVER = r"(?P<over>over|more than|above|greater than|in excess of|north of|>)"
+_AT_LEAST = r"(?P<least>at least|upwards of|min(?:imum)?(?: of)?|a minimum of)"
+_TIME_OR_MONEY = (
+    r"(?!\s*(?:%|percent|days?|weeks?|months?|years?|yrs?|[$€£]|usd|eur|gbp|dollars?|euros?|pounds?|m\b|bn\b))"
+)
+
 _PATTERNS = [
-    re.compile(rf"(?P<a>{_N})\s*(?:-|–|to)\s*(?P<b>{_N})\s*{_NOUN}", re.I),
-    re.compile(rf"(?P<a>{_N})\s*\+\s*{_NOUN}?", re.I),
-    re.compile(rf"(?:over|more than|above)\s+(?P<a>{_N})\s*{_NOUN}", re.I),
-    re.compile(rf"(?P<n>{_N})[-\s](?:person|people|employee|man|strong)\b", re.I),
+    re.compile(rf"(?:between\s+)?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\s*{_NOUN}", re.I),
+    re.compile(rf"(?:{_UNDER}|{_UP_TO})\s+{_APPROX}(?P<n>{_N})\s*{_NOUN}", re.I),
+    re.compile(rf"(?:{_OVER}|{_AT_LEAST})\s+{_APPROX}(?P<n>{_N})\s*{_NOUN}", re.I),
+    re.compile(rf"(?P<a>{_N})\s*\+\s*{_NOUN}", re.I),
+    re.compile(rf"(?P<n>{_N})[-\s](?:person|people|employee|man|woman|strong|member)\b", re.I),
     re.compile(rf"(?P<n>{_N})\s*{_NOUN}", re.I),
-    re.compile(rf"\bteam of (?:about |around |roughly |approx\.? )?(?P<n>{_N})\b", re.I),
-    re.compile(rf"\bheadcount (?:of |is |at )?(?:about |around )?(?P<n>{_N})\b", re.I),
+    re.compile(rf"\bteam of {_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?{_TIME_OR_MONEY}", re.I),
+    re.compile(rf"\bheadcount (?:of |is |at |around |about |=\s*)*(?P<n>{_N})(?P<plus>\s?\+)?", re.I),
     re.compile(rf"\b(?P<n>{_N}) of us\b", re.I),
     re.compile(
-        rf"\bwe(?:'re| are) (?:about |around |roughly )?(?P<n>{_N})(?! ?(?:%|k\b|m\b|months?|years?))\b", re.I
+        rf"\bwe(?:'re| are) {_APPROX}(?P<n>{_PLAIN})(?P<plus>\s?\+)?(?!\s?(?:%|k\b|m\b|months?|years?|days?|weeks?))\b",
+        re.I,
     ),
 ]
 _SOLO = re.compile(
-    r"\b(just me|only me|it'?s me|solo( founder)?|one[- ]person|myself|1[- ]person|by myself|sole (trader|founder))\b",
+    r"\b(just me|only me|it'?s me|it'?s just me|solo( founder)?|one[- ]person|one[- ]man|one[- ]woman|"
+    r"myself|1[- ]person|by myself|on my own|sole (trader|founder|proprietor)|solopreneur|freelancer)\b",
     re.I,
 )
-_RANGE_ONLY = re.compile(rf"^\D*?(?P<a>{_N})\s*(?:-|–|to)\s*(?P<b>{_N})\D*$")
-_PLUS_ONLY = re.compile(rf"^\D*?(?P<a>{_N})\s*\+\D*$")
-_BARE = re.compile(rf"^\D*?(?P<n>{_N})\D*$")
+# Answers to the size question may leave out the noun: "1-10", "500+", "fewer than 100", "200".
+_RANGE_ONLY = re.compile(rf"^\D*?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\D*$", re.I)
+_BOUND_ONLY = re.compile(
+    rf"^\D*?(?:{_UNDER}|{_UP_TO}|{_OVER}|{_AT_LEAST})\s+{_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?\D*$", re.I
+)
+_PLUS_ONLY = re.compile(rf"^\D*?(?P<a>{_N})\s*\+\D*$", re.I)
+_BARE = re.compile(rf"^\D*?(?P<n>{_N})\D*$", re.I)
 
 
-def _int(text: str) -> int | None:
-    value = to_number(text.replace(",", ""))
-    return int(value) if value is not None and 0 < value < 10_000_000 else None
+class _OutOfRange(Exception):
+    """A head count that cannot be true (negative, zero, beyond MAX_PEOPLE)."""
 
 
-def _shape(low: int, high: int | None, employees: int | None = None) -> dict[str, Any]:
-    if high is None:
-        return {"employees": employees or low, "min": low, "max": None}
-    return {"employees": employees or int((low + high) / 2 + 0.5), "min": low, "max": high}
+def _int(text: str) -> int:
+    raw = text.replace(",", "").strip()
+    suffix = "k" if raw.lower().endswith("k") else None
+    value = to_number(raw.rstrip("kK").strip(), suffix)
+    if value is None or not value == value or value < 1 or value > MAX_PEOPLE:  # noqa: PLR0124 - NaN
+        raise _OutOfRange
+    return int(value)
 
 
-def find_company_size(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tuple[int, int]] | None:
-    """Company size with its character span; bare numbers and "just me" only when asked."""
-    converted = words_to_digits(text)
+def _midpoint(low: int, high: int) -> int:
+    return int((low + high) / 2 + 0.5)
+
+
+def exact(count: int) -> dict[str, Any]:
+    """An exact head count."""
+    return {"employees": count, "min": count, "max": count}
+
+
+def between(low: int, high: int) -> dict[str, Any]:
+    """A closed range; `employees` is its midpoint."""
+    if low == high:
+        return exact(low)
+    return {"employees": _midpoint(low, high), "min": low, "max": high}
+
+
+def at_least(low: int) -> dict[str, Any]:
+    """An open range ("500+"); `employees` is its lower bound."""
+    return {"employees": low, "min": low, "max": None}
+
+
+def _from_groups(groups: dict[str, Any]) -> dict[str, Any] | None:
+    if groups.get("b"):
+        low, high = _int(groups["a"]), _int(groups["b"])
+        if re.search(r"k\s*$", groups["b"], re.I) and not re.search(r"k\s*$", groups["a"], re.I) and low < 1000:
+            low *= 1000  # "1-5k employees"
+        return between(low, high) if high >= low else None
+    if groups.get("a"):
+        return at_least(_int(groups["a"]))
+    count = _int(groups["n"])
+    if groups.get("under"):
+        return between(1, count - 1) if count > 1 else None
+    if groups.get("upto"):
+        return between(1, count)
+    if groups.get("over"):
+        return at_least(count + 1)
+    if groups.get("least") or (groups.get("plus") or "").strip():
+        return at_least(count)
+    return exact(count)
+
+
+def _read(pattern: re.Pattern[str], text: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    for match in pattern.finditer(text):
+        if negative_before(text, match.start()):
+            return {"error": OUT_OF_RANGE}, match.span()
+        try:
+            value = _from_groups(match.groupdict())
+        except _OutOfRange:
+            return {"error": OUT_OF_RANGE}, match.span()
+        if value:
+            return value, match.span()
+    return None
+
+
+def find_company_size(
+    text: str, *, requested: bool = False, include_future: bool = False
+) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """Company size with its character span; bare numbers and "just me" only when asked.
+
+    A future head count ("12 in two years") is a growth plan, not the size, unless
+    `include_future`. An impossible count gives {"error": "out_of_range"}.
+    """
+    converted = words_to_digits(text if include_future else present_only(text))
     for pattern in _PATTERNS:
-        match = pattern.search(converted)
-        if not match:
-            continue
-        groups = match.groupdict()
-        if groups.get("b"):
-            low, high = _int(groups["a"]), _int(groups["b"])
-            if low and high and high >= low:
-                return _shape(low, high), match.span()
-            continue
-        if groups.get("a"):
-            low = _int(groups["a"])
-            if low:
-                return _shape(low, None), match.span()
-            continue
-        count = _int(groups["n"])
-        if count:
-            return _shape(count, count), match.span()
+        found = _read(pattern, converted)
+        if found:
+            return found
     if requested:
         solo = _SOLO.search(converted)
         if solo:
-            return _shape(1, 1), solo.span()
-        for pattern in (_RANGE_ONLY, _PLUS_ONLY, _BARE):
-            match = pattern.search(converted)
-            if not match:
-                continue
-            groups = match.groupdict()
-            if groups.get("b"):
-                low, high = _int(groups["a"]), _int(groups["b"])
-                if low and high and high >= low:
-                    return _shape(low, high), match.span()
-            elif pattern is _PLUS_ONLY:
-                low = _int(groups["a"])
-                if low:
-                    return _shape(low, None), match.span()
-            else:
-                count = _int(groups["n"])
-                if count:
-                    return _shape(count, count), match.span()
+            return exact(1), solo.span()
+        for pattern in (_RANGE_ONLY, _BOUND_ONLY, _PLUS_ONLY, _BARE):
+            found = _read(pattern, converted)
+            if found:
+                return found
     return None
 
 
 def parse_company_size(text: str) -> dict[str, Any] | None:
-    """Normalised size of an answer to the company-size question, or None."""
+    """Normalised size of an answer to the company-size question, or None (also when impossible)."""
     found = find_company_size(text, requested=True)
-    return found[0] if found else None
+    return found[0] if found and "error" not in found[0] else None

@@ -224,6 +224,7 @@ class Site:
     widget_config: dict[str, Any]
     company: str
     product: str
+    plans: tuple[dict[str, str], ...] = ()
 
 
 STATIC = Path(__file__).parent / "static"
@@ -290,7 +291,12 @@ async def demo_page(request: web.Request) -> web.Response:
     template, title = DEMO_PAGES[request.path]
     site = request.app[SITE]
     return _page(
-        template, title=title, company=site.company, product=site.product, widget_server=site.rasa_url
+        template,
+        title=title,
+        company=site.company,
+        product=site.product,
+        widget_server=site.rasa_url,
+        plans=site.plans,
     )
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import OperationalError
 
-from actions.digressions import ActionExplainWhy, ActionStartOver
+from actions.digressions import ActionDigression, ActionExplainWhy, ActionHandoff, ActionStartOver
 from actions.extraction import ActionExtractFields
 from actions.form import ValidateBantForm
 from actions.outcome import ActionDecideOutcome
@@ -225,3 +225,53 @@ async def test_start_over_resets_every_slot(dispatcher) -> None:
 
 def test_slot_set_shape() -> None:
     assert SlotSet("x", 1) == {"event": "slot", "timestamp": None, "name": "x", "value": 1}
+
+
+async def test_a_volunteered_free_mail_address_gets_one_request_for_a_work_email(playbook, dispatcher) -> None:
+    email = answer("email", "jane@gmail.com", {"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free"})
+    consent = answer("consent", "yes", {"granted": True, "text_version": "contact-v1"})
+    tracker = make_tracker("we need it next month", requested="timeline", slots={"email": email, "consent": consent})
+    domain = {"slots": {"email": {}, "timeline": {}}, "forms": {"bant_form": {"required_slots": ["timeline"]}}}
+    events = await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_freemail_email"]
+    assert {"email": None, "freemail_warned": True}.items() <= slot_events(events).items()
+    warned = make_tracker("ok", requested="timeline", slots={"email": email, "consent": consent, "freemail_warned": True})
+    again = CollectingDispatcher()
+    await ValidateBantForm(playbook=fixed(playbook)).run(again, warned, domain)
+    assert again.messages == []
+
+
+def _bot(response: str) -> dict[str, Any]:
+    return {"event": "bot", "text": response, "metadata": {"utter_action": response}}
+
+
+async def test_the_same_fallback_is_never_sent_twice_in_a_row(dispatcher) -> None:
+    first = make_tracker("what's the weather in Paris", intent="out_of_scope", requested="budget")
+    await ActionDigression().run(dispatcher, first, DOMAIN)
+    second = make_tracker("and in Rome?", intent="out_of_scope", requested="budget")
+    user = second.events[0]
+    second.events = [{"event": "user", "text": "what's the weather in Paris"}, _bot("utter_out_of_scope"), user]
+    await ActionDigression().run(dispatcher, second, DOMAIN)
+    third = make_tracker("and Oslo", intent="out_of_scope", requested="budget")
+    third.events = [{"event": "user", "text": "x"}, _bot("utter_out_of_scope_again"), third.events[0]]
+    events = await ActionDigression().run(dispatcher, third, DOMAIN)
+    said = [m["response"] for m in dispatcher.messages]
+    assert said == ["utter_out_of_scope", "utter_out_of_scope_again", "utter_noted_as_said"]
+    kept = slot_events(events)["budget"]
+    assert kept["raw"] == "and Oslo" and kept["value"] == {"status": "not_understood"}
+
+
+async def test_a_digression_that_answered_the_question_gets_no_fallback(dispatcher) -> None:
+    tracker = make_tracker("we need payroll software", intent="out_of_scope", requested="need")
+    tracker.events.append({"event": "slot", "name": "need", "value": {"raw": "we need payroll software"}})
+    assert await ActionDigression().run(dispatcher, tracker, DOMAIN) == []
+    assert dispatcher.messages == []
+
+
+async def test_a_request_for_a_person_is_recorded_and_acknowledged_once(dispatcher) -> None:
+    tracker = make_tracker("can I talk to someone from sales and book a demo?", intent="human_handoff")
+    events = await ActionHandoff().run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events)["handoff"]["text"].startswith("can I talk to someone")
+    again = make_tracker("a human please", intent="human_handoff", slots={"handoff": {"at": "x", "text": "y"}})
+    assert await ActionHandoff().run(dispatcher, again, DOMAIN) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_human_handoff", "utter_handoff_noted"]

@@ -1,0 +1,100 @@
+"""Present and future in one message: find the clauses that state a future head count.
+
+"We're 4 of us today and plan to be 12 or so in two years" holds a present size (the
+answer to the size question) and a growth plan (which is never a buying timeline).
+Size, timeline and budget parsers read the message with the future clauses masked.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.parsing.numbers import words_to_digits
+
+# Clause boundaries: sentence punctuation, dashes, commas, and joining words unless a
+# number follows ("between 15 and 25k" stays one clause).
+_BOUNDARY = re.compile(
+    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*|\s+(?:and|but|while|whilst|though|although|whereas|so)\s+(?![$€£]?\d)",
+    re.I,
+)
+_FUTURE_CUE = re.compile(
+    r"\b(?:(?:plan|plans|planning|planned|expect|expects|expecting|expected|hope|hoping|aim|aiming|intend|"
+    r"intending|want|wanting|target|targeting|projected|project|forecast|forecasting|going|gonna|will|should|"
+    r"could|might|would like)\s+(?:to\s+)?(?:be|have|reach|hit|get to|grow|double|triple|scale|hire|add|"
+    r"employ|become|end up|more than)|(?:we|they|i)'ll\s+(?:be|have|reach|hit|grow|double|hire|need to hire)|"
+    r"on (?:track|course|target|pace) (?:to|for)|grow(?:ing|s)? (?:to|into|past|beyond)|scal(?:e|ing) (?:up )?to|"
+    r"expand(?:ing)? to|head(?:ed|ing) (?:to|for|towards)|doubl(?:e|ing)|tripl(?:e|ing)|"
+    r"(?:hire|hiring|recruit|recruiting|adding|onboarding|bringing on)\b)",
+    re.I,
+)
+_NOW = re.compile(r"\b(?:now|today|currently|at the moment|right now|at present|presently|these days)\b", re.I)
+_HORIZON = re.compile(
+    r"\b(?:in|within|by|over the next|inside)\s+(?:the\s+)?(?:next\s+)?(?:\d+|a|an|a couple of|a few)"
+    r"(?:\s*(?:-|–|to|or)\s*\d+)?\s*(?:months?|mos?|years?|yrs?)\b|\bby\s+(?:the\s+end\s+of\s+)?(?:20\d\d|next year)|"
+    r"\bnext year\b|\bin\s+20\d\d\b",
+    re.I,
+)
+# A head count: a number that is not a duration, an amount, a share, a year or a quarter.
+_HEADCOUNT = re.compile(
+    r"(?<![\w$€£.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?k|\d+)(?!\d)(?P<plus>\s?\+)?"
+    r"(?!\s*(?:-|–|to|or)?\s*\d*\s*(?:%|percent|days?|weeks?|wks?|months?|mos?|mths?|years?|yrs?|quarters?|"
+    r"[$€£]|usd|eur|gbp|dollars?|euros?|pounds?|bucks|m\b|mm\b|bn\b|k\b|x\b|times\b))",
+    re.I,
+)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def has_headcount(clause: str) -> bool:
+    """True when the clause holds a number that can be a number of people."""
+    converted = words_to_digits(clause)
+    for match in _HEADCOUNT.finditer(converted):
+        if _YEAR.match(match.group("n")) or converted[max(0, match.start() - 1) : match.start()] in ("q", "Q"):
+            continue
+        return True
+    return bool(re.search(r"\b(?:doubl|tripl)", converted, re.I))
+
+
+@lru_cache(maxsize=1024)
+def future_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of clauses that state a future head count (a growth plan)."""
+    clauses = _clauses(text[:2000])
+    future: list[tuple[int, int]] = []
+    present_elsewhere = False
+    for index, (start, end) in enumerate(clauses):
+        clause = text[start:end]
+        if not has_headcount(clause):
+            continue
+        if _FUTURE_CUE.search(clause):
+            future.append((start, end))
+        elif _HORIZON.search(clause) and index > 0 and (present_elsewhere or _NOW.search(text[:start])):
+            future.append((start, end))  # "4 now, 12 in two years"
+        else:
+            present_elsewhere = True
+    return tuple(future)
+
+
+def mask(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
+    """`text` with the spans blanked out (same length, so offsets still hold)."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def present_only(text: str) -> str:
+    """`text` without its growth-plan clauses."""
+    return mask(text, future_spans(text))
