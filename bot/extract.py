@@ -19,7 +19,7 @@ from bot.parsing.company_size import find_company_size
 from bot.parsing.decline import is_decline
 from bot.parsing.email import find_email
 from bot.parsing.geo import find_country
-from bot.parsing.growth import parse_growth_plan
+from bot.parsing.growth import find_growth_plan, parse_growth_plan
 from bot.parsing.knockout import detect_knockout
 from bot.parsing.lexicon import find_industry, find_use_case, nlp
 from bot.parsing.names import (
@@ -32,7 +32,7 @@ from bot.parsing.names import (
     parse_name,
     parse_other_deciders,
 )
-from bot.parsing.role import find_role
+from bot.parsing.role import find_role, is_title_only
 
 MAX_CHARS = 2000
 
@@ -111,21 +111,28 @@ def extract_fields(
     if email:
         found["email"] = Extracted("email", said, email[0])
         taken.append(email[1])
+    # "4 of us today and plan to be 12 in two years": the future clause is a growth plan; the
+    # size, timeline and budget parsers leave it out (a growth horizon is never a timeline).
+    growth = find_growth_plan(text, today)
+    if growth:
+        found["growth_plan"] = Extracted("growth_plan", said, growth[0])
     size = find_company_size(text, requested=requested == "company_size")
-    if size:
-        found["company_size"] = Extracted("company_size", said, size[0])
+    if size and (requested != "growth_plan" or growth):
+        _put(found, "company_size", said, size[0], requested)
         taken.append(size[1])
-    timeline = find_timeline_safe(text, today, requested == "timeline")
+    timeline = None if requested == "growth_plan" else find_timeline_safe(text, today, requested == "timeline")
     if timeline:
-        found["timeline"] = Extracted("timeline", said, timeline[0])
+        _put(found, "timeline", said, timeline[0], requested)
         taken.append(timeline[1])
     budget = find_budget(text, requested=requested == "budget", exclude=taken)
     if budget:
-        found["budget"] = Extracted("budget", said, budget[0])
+        _put(found, "budget", said, budget[0], requested)
     # A company or person name is answered in its own words: "Acme Robotics" names a company,
     # it does not say the industry; "Berlin Bakery" does not say the country.
     naming = requested in ("company_name", "name") and free_text
-    role = None if naming else find_role(text)
+    role = find_role(text, requested=requested == "role")
+    if naming and role and not is_title_only(text):
+        role = None  # "Head of Operations" as the company's name is a title; "Chief Pizza Co" is a name
     if role:
         found["role"] = Extracted("role", said, role[0])
     place = None if naming else find_country(doc, requested=requested == "country")
@@ -157,6 +164,15 @@ def extract_fields(
         ):
             found[requested] = answer
     return found
+
+
+def _put(found: dict[str, Extracted], field: str, said: str, value: dict[str, Any], requested: str | None) -> None:
+    """Store a parsed value; an impossible one ("out_of_range") only re-prompts its own question."""
+    if "error" in value:
+        if requested == field:
+            found[field] = Extracted(field, said, None, error=str(value["error"]))
+        return
+    found[field] = Extracted(field, said, value)
 
 
 def find_timeline_safe(

@@ -77,7 +77,8 @@ def intent_report(examples: list[tuple[str, str]], predicted: list[tuple[str, fl
 
     gold = [intent for _, intent in examples]
     pred = [name for name, _ in predicted]
-    report = classification_report(gold, pred, output_dict=True, zero_division=0)
+    # Averages over the intents of the set: a prediction outside it (nlu_fallback) is a miss, not a class.
+    report = classification_report(gold, pred, labels=sorted(set(gold)), output_dict=True, zero_division=0)
     errors = [
         {"text": text, "intent": g, "predicted": p, "confidence": round(c, 3)}
         for (text, g), (p, c) in zip(examples, predicted, strict=True)
@@ -87,6 +88,7 @@ def intent_report(examples: list[tuple[str, str]], predicted: list[tuple[str, fl
         "examples": len(examples),
         "weighted_f1": report["weighted avg"]["f1-score"],
         "macro_f1": report["macro avg"]["f1-score"],
+        "predicted_outside_the_set": dict(Counter(p for p in pred if p not in set(gold))),
         "report": report,
         "errors": errors,
     }
@@ -147,7 +149,9 @@ def extract(text: str, *, today: date, requested: str | None, playbook: Playbook
     from bot.extract import extract_fields
 
     use_cases = playbook.use_case_keywords()
-    found = extract_fields(text, today=today, use_cases=use_cases, requested=requested)
+    found = extract_fields(
+        text, today=today, use_cases=use_cases, requested=requested, needs=playbook.need_classifier()
+    )
     return {
         name: (DECLINED if ex.declined else ex.value) for name, ex in found.items() if ex.declined or ex.value
     }
@@ -221,13 +225,15 @@ def print_intents(title: str, intents: dict[str, Any]) -> None:
     print(f"\n{title}: intent classification on {intents['examples']} utterances")
     print(f"{'intent':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for name, row in sorted(report.items()):
-        if isinstance(row, dict) and name not in ("macro avg", "weighted avg"):
+        if isinstance(row, dict) and name not in ("macro avg", "weighted avg", "micro avg"):
             print(
                 f"{name:<24}{row['precision']:>10.3f}{row['recall']:>10.3f}"
                 f"{row['f1-score']:>10.3f}{row['support']:>10.0f}"
             )
     print(f"{'macro avg':<24}{'':>20}{intents['macro_f1']:>10.3f}")
     print(f"{'weighted avg':<24}{'':>20}{intents['weighted_f1']:>10.3f}")
+    for name, count in intents["predicted_outside_the_set"].items():
+        print(f"  predicted {name} (not an intent of the set): {count}")
     for err in intents["errors"][:25]:
         print(f"  miss: {err['text']!r}: {err['intent']} -> {err['predicted']} ({err['confidence']})")
 

@@ -123,6 +123,8 @@ class BookingTurn:
             return Reply([], state)
         if intent == "other_times" or (intent == "deny" and stage == "confirming"):
             return self._offer(state, ctx, after=state.get("shown_until"))
+        if intent == "confirm_slot" and stage == "offered" and text and not text.startswith("/"):
+            return self._preference(state, ctx, text)  # "the second one": picks an offered slot to confirm
         if intent == "confirm_slot" or (intent == "affirm" and stage == "confirming"):
             return self._book(state, ctx)
         if intent == "choose_slot" and slot_choice:

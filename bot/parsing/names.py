@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.parsing.role import find_role, is_title_only
+
 _QUESTION = re.compile(r"\?\s*$|^(why|what|how|who|when|where|can|could|do|does|is|are|will|would)\b", re.I)
 _NAME_PREFIX = re.compile(
     r"^(?:hi,?\s+)?(?:my name is|my name's|name is|name's|i'?m|i am|im|it'?s|this is|call me|"
@@ -19,10 +21,11 @@ _COMPANY_PREFIX = re.compile(
     r"i'?m (?:at|with|from)|at|from|with|called|we'?re called|we are called|it is|the name is)\s+)+",
     re.I,
 )
-_COMPANY_EXPLICIT = re.compile(
-    r"\b(?i:i work (?:at|for)|i'?m (?:at|with|from)|(?:ceo|cfo|cto|coo|cmo|founder|head of \w+|vp of \w+|"
-    r"director|manager) (?:at|of))\s+(?P<c>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})"
-)
+_COMPANY_NAME = r"(?P<c>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})"
+_COMPANY_EXPLICIT = re.compile(rf"\b(?i:i work (?:at|for)|i'?m (?:at|with|from))\s+{_COMPANY_NAME}")
+# After a job title: "VP of Sales at Initech", "CEO of Acme". The title's own "of Operations"
+# is part of the title (see bot.parsing.role), so "Head of Operations" names no company.
+_COMPANY_AFTER_TITLE = re.compile(rf"\s*(?i:at|@|with|for|of)\s+{_COMPANY_NAME}")
 _TRAILING = re.compile(r"[\s.!,;:]+$")
 _STOP_WORDS = {"a", "an", "the", "yes", "no", "ok", "okay", "sure", "hi", "hello", "thanks", "nope", "yeah"}
 
@@ -79,10 +82,16 @@ def find_explicit_name(text: str) -> tuple[dict[str, Any], tuple[int, int]] | No
 
 
 def parse_company_name(text: str) -> dict[str, Any] | None:
-    """A company name given as an answer: "Acme Corp", "It's Acme Corp", "we're called Acme"."""
+    """A company name given as an answer: "Acme Corp", "It's Acme Corp", "we're called Acme".
+
+    A job title alone ("Head of Operations") is not a company name.
+    """
     text = clean_free_text(text, 200)
-    if not has_words(text) or is_question(text):
+    if not has_words(text) or is_question(text) or is_title_only(text):
         return None
+    explicit = find_explicit_company(text)
+    if explicit and explicit[1][0] > 0:
+        return explicit[0]  # "I'm Head of Operations at Acme" -> Acme
     name = _TRAILING.sub("", _COMPANY_PREFIX.sub("", text))
     if not name or len(name.split()) > 8 or name.lower() in _STOP_WORDS:
         return None
@@ -90,11 +99,16 @@ def parse_company_name(text: str) -> dict[str, Any] | None:
 
 
 def find_explicit_company(text: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
-    """'I work at Acme', 'CFO at Acme Corp' anywhere in a message."""
+    """'I work at Acme', 'CFO at Acme Corp', 'VP of Sales at Initech' anywhere in a message."""
     match = _COMPANY_EXPLICIT.search(text)
+    if not match:
+        role = find_role(text, requested=True)
+        match = _COMPANY_AFTER_TITLE.match(text, role[1][1]) if role else None
     if not match:
         return None
     name = _TRAILING.sub("", match.group("c"))
+    if name.lower() in _STOP_WORDS or name.split()[0].lower() in ("i", "we", "our", "my"):
+        return None
     return {"name": name}, match.span("c")
 
 

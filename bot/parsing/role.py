@@ -1,34 +1,60 @@
-"""Roles and titles to seniority: "CFO" -> c_level, "VP of Sales" -> vp, "marketing manager" -> manager."""
+"""Roles and titles to seniority: "CFO" -> c_level, "VP of Sales" -> vp, "marketing manager" -> manager.
+
+The title is kept as the visitor typed it ("Head of Revenue Operations"). A title counts
+as the visitor's own only when they say so ("I'm the CFO", "CFO at Acme", "CFO here",
+a short answer); "route leads to our account manager" names someone else.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-_DEPT = r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Za-z&]+(?:\s+(?:and|&)\s+[A-Za-z]+|\s+[A-Z][a-z]+)?)?"
-_PRE = r"(?:(?:[A-Za-z]+\s+){0,2})"
+_OWNER_NOT_ROLE = (
+    r"(?<!account )(?<!product )(?<!process )(?<!project )(?<!deal )(?<!lead )(?<!record )(?<!data )"
+    r"(?<!budget )(?<!ticket )(?<!page )(?<!channel )(?<!relationship )(?<!service )(?<!content )"
+    r"(?<!system )(?<!task )(?<!case )(?<!queue )"
+)
 # (seniority, pattern); earlier entries win when several match.
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "founder",
-        re.compile(r"\b(?:co[- ]?)?founder\b(?:\s+and\s+(?:ceo|cto|coo))?|\bfounder\s*/\s*c-level\b", re.I),
+        re.compile(
+            r"\bfounder\s*/\s*c-level\b|\b(?:(?:ceo|cto|coo|cpo)\s*(?:and|&|/|,)\s*)?(?:co[- ]?)?founder\b"
+            r"(?:\s*(?:and|&|/|,)\s*(?:ceo|cto|coo|cpo)\b)?",
+            re.I,
+        ),
     ),
     (
         "c_level",
         re.compile(
-            r"\b(?:ceo|cfo|cto|coo|cmo|cro|cio|ciso|cpo|cdo|chief\s+[a-z]+(?:\s+[a-z]+)?\s+officer|"
-            r"president|managing director|general manager|c-level|c-suite|executive director)\b",
+            r"\b(?:ceo|cfo|cto|coo|cmo|cro|cio|ciso|cpo|cdo|cco|chief\s+[a-z]+(?:\s+[a-z]+)?\s+officer|"
+            r"(?<!vice )(?<!vice-)president|managing director|general manager|c-level|c-suite|executive director)\b",
             re.I,
         ),
     ),
     (
         "owner",
-        re.compile(r"\b(?:business\s+)?owner\b|\bproprietor\b|\bpartner at\b|\bmanaging partner\b", re.I),
+        re.compile(
+            rf"\b{_OWNER_NOT_ROLE}(?:business\s+|company\s+|shop\s+|store\s+)?owner\b|\bproprietor\b|"
+            r"\bpartner at\b|\bmanaging partner\b",
+            re.I,
+        ),
     ),
-    ("vp", re.compile(rf"\b(?:svp|evp|avp|vp|vice[- ]president){_DEPT}|\bvp\s*/\s*director", re.I)),
-    ("head", re.compile(r"\bhead\s+of\s+[A-Za-z&]+(?:\s+(?:and|&)\s+[A-Za-z]+)?|\bhead\s+of\b", re.I)),
-    ("director", re.compile(rf"{_PRE}\bdirector\b{_DEPT}", re.I)),
-    ("manager", re.compile(rf"{_PRE}\b(?:manager|team lead|team leader|supervisor)\b{_DEPT}", re.I)),
+    (
+        "vp",
+        re.compile(
+            r"\b(?:senior\s+|executive\s+|assistant\s+|group\s+)?(?:svp|evp|avp|vp|vice[- ]president)\b|"
+            r"\bvp\s*/\s*director",
+            re.I,
+        ),
+    ),
+    ("head", re.compile(r"\bhead\b(?=\s+of\b)|\bhead\b(?=\s+(?:sales|marketing|growth|operations|ops|product)\b)", re.I)),
+    ("director", re.compile(r"\bdirector\b", re.I)),
+    (
+        "manager",
+        re.compile(r"\b(?:manager|team lead|team leader|tech lead|supervisor|product owner)\b", re.I),
+    ),
     ("consultant", re.compile(r"\b(?:consultant|advisor|adviser|freelancer|contractor)\b", re.I)),
     ("intern", re.compile(r"\b(?:intern|internship|trainee|apprentice|working student)\b", re.I)),
     (
@@ -38,48 +64,158 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "individual_contributor",
         re.compile(
-            rf"{_PRE}\b(?:engineer|developer|dev|analyst|designer|specialist|associate|coordinator|representative|"
-            rf"rep|sdr|bdr|account executive|marketer|recruiter|accountant|administrator|admin|assistant|"
-            rf"individual contributor|ic|researcher|scientist|programmer|writer|salesperson){_DEPT}\b",
+            r"\b(?:engineer|developer|dev|analyst|designer|specialist|associate|coordinator|representative|"
+            r"rep|sdr|bdr|account executive|marketer|recruiter|accountant|administrator|admin|assistant|"
+            r"individual contributor|ic|researcher|scientist|programmer|writer|salesperson)\b",
             re.I,
         ),
     ),
 ]
-_STRIP = re.compile(
-    r"^(?:i'?m|i am|im|my role is|my title is|as|the|a|an|our|just|currently|work as|working as|"
-    r"i work as|it'?s|its|role:?|title:?)\s+",
+
+# Words that belong to a title around its seniority word: "Senior Revenue Operations Manager".
+_DEPARTMENT = set(
+    """
+    sales marketing operations ops revenue revops engineering product products finance financial people hr human
+    resources it technology tech technical growth demand generation gen business development bd bizdev partnerships
+    partner partners alliances customer customers success support experience cx service services digital ecommerce
+    e-commerce commerce strategy strategic data analytics design brand communications comms content legal procurement
+    purchasing security infrastructure platform innovation transformation enablement insights research talent
+    acquisition recruiting recruitment administration admin accounts account inside field channel global regional
+    international emea apac americas latam dach nordics europe uk us performance web online retail corporate
+    commercial solutions client clients relations public media social software information systems supply chain
+    logistics quality compliance risk treasury accounting payroll facilities office projects project program
+    programme delivery professional education training learning community events lifecycle crm martech automation
+    seo ppc paid retention loyalty pricing ecosystem devops qa ux ui cloud network sales-ops go-to-market gtm
+    pre-sales presales post-sales b2b b2c smb enterprise mid-market midmarket north south east west central
+    """.split()
+)
+_QUALIFIER = set(
+    "senior sr sr. junior jr jr. lead principal staff group associate assistant deputy interim acting executive "
+    "general national area district country head".split()
+)
+_JOIN = {"and", "&", "/", "+"}
+_SELF = re.compile(
+    r"\b(?:i'?m|i am|im|i work as|working as|work as|i serve as|serving as|i act as|as|my (?:role|title|position|job)"
+    r"(?: is)?|role:|title:|this is|i'?ve been|i have been)\b[^.!?;]{0,40}$",
     re.I,
 )
-_STOP_TAIL = re.compile(r"\s+(?:at|of a|of an|in|from|for a|for an|and|,).*$", re.I)
+_THIRD_PARTY = re.compile(
+    r"\b(?:to|for|with|notify|alert|tell|ping|email|cc|our|their|your|his|her|its|whoever|which|each|every|any|"
+    r"other|another|the right|a new|new|hire|hiring|hired|recruit|find|need|needs|want|wants|looking for|like|whose|"
+    r"ask|asks|asked|by|boss|report to|reports to|reporting to|let|lets|via|from)\s+(?:(?:the|a|an|our|their|your)\s+)?$",
+    re.I,
+)
+_HERE = re.compile(r"^\s*(?:here|speaking)\b|^\s*(?:at|@)\s+[A-Z]")
+_OTHERS_ACT = re.compile(
+    r"^\s*(?:asked|asks|wants|wanted|said|says|told|needs|decides|decided|approves|approved|signs|will|would|should|"
+    r"has to|must|gets|receives|owns|handles|checks|reviews)\b",
+    re.I,
+)
+_NAME_LEAD_IN = re.compile(
+    r"\s*(?:(?:i'?m|this is|it'?s)\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:\s+here)?\s*[,-–]\s*(?:the\s+|a\s+|an\s+)?",
+)
+_TOP = ("founder", "c_level", "owner")
+_STOP_AFTER = {"at", "in", "i", "we", "here", "and", "for", "with", "from", "of", "the"}
+_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))\b[\s,!.]*)?", re.I)
+_WORD = re.compile(r"[A-Za-z][\w&'.-]*|&|/|\+")
+
+
+def _is_department(word: str) -> bool:
+    return word.lower().strip(".,") in _DEPARTMENT
+
+
+def _title_span(text: str, start: int, end: int, named_after: bool = True) -> tuple[int, int]:
+    """Widen a seniority word to the whole title: qualifiers before, department after ("of Sales").
+
+    With `named_after`, capitalised words after "of" belong to the title ("Head of EMEA Partnerships");
+    a CEO's "of Acme" names the company instead.
+    """
+    before = list(_WORD.finditer(text[:start]))
+    cursor, taken = start, 0
+    for index in range(len(before) - 1, -1, -1):
+        word = before[index]
+        token = word.group(0).lower().strip(".,")
+        if text[word.end() : cursor].strip() or taken >= 3:
+            break
+        joined = token in _JOIN and index > 0 and _is_department(before[index - 1].group(0))
+        if not (token in _DEPARTMENT or token in _QUALIFIER or joined):
+            break
+        cursor, taken = word.start(), taken + 1
+    if taken and text[cursor:start].split()[0].lower() in _JOIN:
+        cursor = start
+    start = cursor
+    rest = text[end:]
+    of = re.match(r"\s+(?:of|for)\s+(?:the\s+)?", rest, re.I)
+    offset = of.end() if of else 0
+    words = list(_WORD.finditer(rest[offset:]))
+    last = None
+    for index, word in enumerate(words):
+        token = word.group(0)
+        if index >= 5 or (index and rest[offset + words[index - 1].end() : offset + word.start()].strip()):
+            break
+        capitalised = named_after and of and token[:1].isupper() and token.lower() not in _STOP_AFTER
+        if _is_department(token) or capitalised:
+            last = word
+            continue
+        if token.lower() in _JOIN and index + 1 < len(words) and _is_department(words[index + 1].group(0)):
+            continue
+        break
+    if last is not None:
+        end = end + offset + last.end()
+    return start, end
+
+
+def _own(text: str, start: int, end: int, requested: bool) -> bool:
+    """Is the title at [start, end) the visitor's own?"""
+    sentence = re.split(r"[.!?;\n]", text[:start])[-1]
+    after = text[end:]
+    if _THIRD_PARTY.search(sentence) or _OTHERS_ACT.match(after):
+        return False
+    if requested or _SELF.search(sentence):
+        return True
+    opening = _GREETING.match(text)
+    lead_in = text[opening.end() if opening else 0 : start]
+    if not lead_in.strip() or _NAME_LEAD_IN.fullmatch(lead_in):
+        return True  # "CFO at Acme", "Hi, Jane here, head of growth"
+    if len(text.split()) <= 6:
+        return True
+    return bool(_HERE.match(after))
 
 
 def _title(text: str, span: tuple[int, int], seniority: str) -> str:
-    title = text[span[0] : span[1]].strip(" ,.;:!")
-    previous = None
-    while previous != title:
-        previous = title
-        title = _STRIP.sub("", title)
-    title = _STOP_TAIL.sub("", title) if seniority not in ("vp", "head", "director") else title
+    title = re.sub(r"\s+", " ", text[span[0] : span[1]]).strip(" ,.;:!-")
     words = title.split()
-    if len(words) <= 2 and all(len(w) <= 4 for w in words) and title.isalpha() and len(title) <= 4:
-        return title.upper()
+    if len(words) == 1 and title.isalpha() and len(title) <= 4:
+        return title.upper()  # "cfo" -> "CFO"
     return title[:1].upper() + title[1:] if title else seniority
 
 
-def find_role(text: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
-    """The visitor's role (title and seniority) with its span, or None."""
-    best: tuple[int, str, re.Match[str]] | None = None
-    for rank, (seniority, pattern) in enumerate(_RULES):
-        match = pattern.search(text)
-        if match and best is None:
-            best = (rank, seniority, match)
-    if best is None:
-        return None
-    _, seniority, match = best
-    return {"title": _title(text, match.span(), seniority), "seniority": seniority}, match.span()
+def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """The visitor's own role (title as typed, and seniority) with its span, or None."""
+    text = text[:2000]
+    for seniority, pattern in _RULES:
+        for match in pattern.finditer(text):
+            start, end = _title_span(text, *match.span(), named_after=seniority not in _TOP)
+            if seniority in ("founder", "c_level", "owner"):
+                start = min(start, match.start())
+            if not _own(text, start, end, requested):
+                continue
+            return {"title": _title(text, (start, end), seniority), "seniority": seniority}, (start, end)
+    return None
+
+
+def is_title_only(text: str) -> bool:
+    """True when the whole message is a job title ("Head of Operations", "I'm the CFO")."""
+    found = find_role(text, requested=True)
+    if not found:
+        return False
+    start, end = found[1]
+    rest = (text[:start] + " " + text[end:]).lower()
+    rest = re.sub(r"\b(i'?m|i am|im|the|a|an|my|title|role|is|as|here|just)\b|[^\w]", " ", rest)
+    return not rest.strip()
 
 
 def parse_role(text: str) -> dict[str, Any] | None:
     """Normalised role of an answer to the role question, or None."""
-    found = find_role(text[:500])
+    found = find_role(text[:500], requested=True)
     return found[0] if found else None

@@ -70,6 +70,10 @@ def test_free_text_exact_time_goes_to_confirmation_and_ordinals_pick(turn: Booki
     assert all("Tue 1 Dec" in t for t, _ in window.messages[0].buttons[:-2])
     second = turn.handle(window.state, ctx, intent="suggest_time", text="the second one")
     assert second.state and second.state["chosen"] == window.state["offered"][1]
+    # "go with the second slot" read as confirm_slot while times are offered picks that slot to confirm
+    picked = turn.handle(window.state, ctx, intent="confirm_slot", text="go with the second slot")
+    assert picked.state and picked.state["stage"] == "confirming"
+    assert picked.state["chosen"] == window.state["offered"][1]
     nothing = turn.handle(state, ctx, intent="suggest_time", text="saturday")
     assert nothing.messages[0].text.startswith("Nothing is free then")
     assert ("Please get in touch instead", "/request_callback") in nothing.messages[0].buttons

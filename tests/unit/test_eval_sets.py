@@ -26,8 +26,10 @@ VISITOR_FIELDS = {*FIELDS, "consent"}
 NEED_STATUSES = {"matched", "researching", "not_served", "unmatched", "unsure"}
 VISITOR_KEYS = {"id", "story", "opening", "volunteered", "answers", "interject", "expect"}
 EXPECT_KEYS = {"grade", "next_step", "primary", "reasons_include", "values", "handoff", "not_asked"}
-#: Shorter visitor messages ("hi", "yes", "CTO") are everyday words, not leaked training sentences.
+#: Shorter answers ("hi", "yes", "CTO", "next month") are everyday words, not leaked training sentences.
 MIN_WORDS_HELD_OUT = 4
+#: Replies the conversation driver itself sends (FORMAT.md), also when a visitor spells them out.
+DRIVER_REPLIES = {"i d rather not say", "yes that s right", "something else"}
 
 
 def _load(path: Path) -> Any:
@@ -56,9 +58,9 @@ def _training() -> tuple[tuple[str, str], ...]:
     return tuple(pair for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for pair in _examples(path))
 
 
-def _in_training(texts: list[str]) -> list[str]:
+def _in_training(texts: list[str], min_words: int = 1) -> list[str]:
     seen = {_norm(t) for t, _ in _training()}
-    return sorted({t for t in texts if _norm(t) in seen})
+    return sorted({t for t in texts if _norm(t) in seen and len(_norm(t).split()) >= min_words})
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,7 +128,7 @@ def test_value_eval_set_is_well_formed(name: str, minimum: int) -> None:
 
 def test_value_eval_set_v2_is_held_out() -> None:
     spec = _load(NLU_EVAL / "values_v2.yml")
-    overlap = _in_training([case["text"] for case in spec["cases"]])
+    overlap = _in_training([case["text"] for case in spec["cases"]], MIN_WORDS_HELD_OUT)
     assert not overlap, f"v2 value texts also in training data: {overlap}"
 
 
@@ -193,6 +195,5 @@ def test_visitor_messages_are_not_training_sentences() -> None:
         said += _messages(v.get("opening") or [])
         said += [m for answer in (v.get("answers") or {}).values() for m in _messages(answer)]
         said += [m for msgs in (v.get("interject") or {}).values() for m in _messages(msgs)]
-    long_enough = [str(m) for m in said if len(_norm(str(m)).split()) >= MIN_WORDS_HELD_OUT]
-    overlap = _in_training(long_enough)
+    overlap = _in_training([str(m) for m in said if _norm(str(m)) not in DRIVER_REPLIES], MIN_WORDS_HELD_OUT)
     assert not overlap, f"visitor messages also in training data: {overlap}"
