@@ -53,6 +53,15 @@ def answers_from_tracker(tracker: Tracker) -> dict[str, dict[str, Any] | None]:
     return answers
 
 
+def times_asked(tracker: Tracker, field: str) -> int:
+    """How often the form has asked for `field` in this conversation (each ask sets requested_slot)."""
+    return sum(
+        1
+        for event in tracker.events
+        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") == field
+    )
+
+
 def first_message_metadata(tracker: Tracker) -> Mapping[str, Any]:
     """Metadata the channel sent with the visitor's first message (page, referrer, UTM)."""
     for event in tracker.events:

@@ -230,8 +230,27 @@ class ActionRephrase(Action):
         return _reply_to_miss(dispatcher, tracker, "utter_ask_rephrase")
 
 
-class ActionDigression(Action):
-    """Chitchat and out-of-scope messages: a short answer, never the same one twice in a row."""
+#: What a digression gets while qualifying (questions, small talk): a response per intent.
+DIGRESSIONS = {
+    "bot_challenge": "utter_iamabot",
+    "faq_integrations": "utter_faq_integrations",
+    "faq_security": "utter_faq_security",
+    "faq_product": "utter_faq_product",
+    "faq_trial": "utter_faq_trial",
+    "thanks": "utter_welcome",
+    "goodbye": "utter_goodbye",
+    "chitchat": "utter_chitchat",
+    "out_of_scope": "utter_out_of_scope",
+}
+
+
+class ActionDigression(_UsesPlaybook, Action):
+    """Questions and small talk: a short answer, unless the message was really the answer to the question.
+
+    "Pennine Tax" (a company) may read as out of scope, "Hannah Price" as a pricing question:
+    when the extractor took the message as the answer, nothing is said and the form moves on.
+    Small talk and out-of-scope requests never get the same reply twice in a row.
+    """
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -240,12 +259,18 @@ class ActionDigression(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Answer the digression unless the message was really the answer to the open question."""
+        """Answer the digression unless the message answered the open question."""
         if tracker.active_loop_name and _answered_by_latest_message(tracker):
             return []
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        response = "utter_chitchat" if intent == "chitchat" else "utter_out_of_scope"
-        return _reply_to_miss(dispatcher, tracker, response)
+        intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name"))
+        if intent == "faq_pricing":
+            dispatcher.utter_message(text=self._playbook().pricing_answer())
+            return []
+        response = DIGRESSIONS.get(intent, "utter_out_of_scope")
+        if response in _AGAIN:
+            return _reply_to_miss(dispatcher, tracker, response)
+        dispatcher.utter_message(response=response)
+        return []
 
 
 class ActionHandoff(Action):
@@ -267,21 +292,6 @@ class ActionHandoff(Action):
             return events  # the outcome is said again with the request, and the next step honours it
         dispatcher.utter_message(response="utter_handoff_noted" if already else "utter_human_handoff")
         return events
-
-
-class ActionFaqPricing(_UsesPlaybook, Action):
-    """The pricing answer, from the playbook's plans (the same ones the pricing page shows)."""
-
-    def name(self) -> str:
-        """Action name in the domain."""
-        return "action_faq_pricing"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Quote the plans."""
-        dispatcher.utter_message(text=self._playbook().pricing_answer())
-        return []
 
 
 class ActionAskConsent(_UsesPlaybook, Action):

@@ -17,12 +17,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.answers import answer_slot, yes_no_slot
+from actions.answers import answer_slot, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import extract_fields
-from bot.flow import free_text_allowed
+from bot.flow import SURE, free_text_allowed, unparsed_answer
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
+from bot.parsing.names import is_question
 from bot.playbook import Playbook
 from bot.readback import MULTI_FACT, READBACK_CHANGE, READBACK_YES
 from bot.vocab import FIELDS
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 #: Closed yes/no questions answered through the affirm / deny intents.
 YES_NO = ("consent", "growth_plan", "readback")
+
+#: Messages that ask for something rather than answer: never kept as the answer to a question.
+EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback", "goodbye")
 
 #: Intents whose text still describes a need when the need question is open
 #: ("we need payroll software" sounds out of scope, but it is the visitor's answer).
@@ -85,7 +89,9 @@ class ActionExtractFields(Action):
             events += [SlotSet("need", chosen), SlotSet("need_pending", None)]
 
         intent_name = str(intent.get("name"))
-        allowed = free_text_allowed(intent_name, float(intent.get("confidence") or 0.0), text)
+        allowed = free_text_allowed(
+            intent_name, float(intent.get("confidence") or 0.0), text, requested=str(requested or "")
+        )
         if requested == "need" and intent_name in NEED_ANYWAY:
             allowed = True
         found = extract_fields(
@@ -98,6 +104,10 @@ class ActionExtractFields(Action):
         )
         if isinstance(pending, dict):
             found.pop("need", None)
+        if requested in FIELDS and requested not in found and not isinstance(pending, dict) and yes_no is None:
+            kept = self._unanswered(str(requested), text, intent_name, float(intent.get("confidence") or 0.0), tracker)
+            if kept is not None:
+                events.append(SlotSet(str(requested), kept))
         # Several facts from one message are read back before the outcome (bot/readback.py).
         multi = len(set(found) - {"knockout", "email", "name"}) >= MULTI_FACT
         for field, extracted in found.items():
@@ -119,6 +129,23 @@ class ActionExtractFields(Action):
                 slot["corrected_from"] = previous.get("value")
             events.append(SlotSet(field, slot))
         return events
+
+    @staticmethod
+    def _unanswered(
+        requested: str, text: str, intent: str, confidence: float, tracker: Tracker
+    ) -> dict[str, Any] | None:
+        """A message that did not answer the open question: a decline, or (asked twice) the visitor's words.
+
+        "I'd rather not commit to that" read as `decline` is a decline even when no decline phrase
+        matched; and no question is asked a third time: the second answer is kept as said.
+        """
+        if intent == "decline" and confidence >= SURE:
+            return yes_no_slot(requested, text[:2000], None, declined=True)
+        if times_asked(tracker, requested) < 2 or confidence >= SURE and intent in EXPLICIT_REQUESTS:
+            return None
+        if is_question(text) or not text.strip():
+            return None
+        return yes_no_slot(requested, text[:2000], unparsed_answer(requested))
 
     @staticmethod
     def _labels(playbook: Playbook) -> dict[str, str]:

@@ -12,7 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import deps
-from actions.answers import answers_from_tracker
+from actions.answers import answers_from_tracker, times_asked
 from bot.describe import FIELD_LABELS, describe
 from bot.flow import consent_granted, email_decision, open_questions, unparsed_answer
 from bot.playbook import Playbook
@@ -80,9 +80,9 @@ class ValidateBantForm(FormValidationAction):
         if not (isinstance(value, dict) and value.get("error") and not value.get("declined")):
             return {field: value}
         misses = dict(tracker.get_slot("misses") or {})
-        if misses.get(field):
+        if misses.get(field) or times_asked(tracker, field) >= 2:
             dispatcher.utter_message(response="utter_noted_as_said")
-            misses.pop(field)
+            misses.pop(field, None)
             return {field: {**value, "value": unparsed_answer(field), "error": None}, "misses": misses}
         misses[field] = 1
         dispatcher.utter_message(response=f"utter_invalid_{field}")
@@ -106,7 +106,7 @@ class ValidateBantForm(FormValidationAction):
     async def validate_readback(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """ "Change something": ask what (action_ask_readback), then take the change as said."""
+        """After "Change something", ask what (action_ask_readback), then take the change as said."""
         confirmed = value.get("value") if isinstance(value, dict) else None
         if isinstance(confirmed, dict) and confirmed.get("stage") == "changing":
             misses = dict(tracker.get_slot("misses") or {})

@@ -41,6 +41,9 @@ NOT_AN_ANSWER = frozenset(
 )
 SURE = 0.6
 
+#: Requests that are never an answer, however short (a person, why, start over).
+EXPLICIT = frozenset({"ask_why", "human_handoff", "start_over", "decline"})
+
 
 #: Words without which a message is not really a yes or a no ("Eva Novak" once read as deny).
 YES_NO_WORDS = re.compile(
@@ -50,13 +53,31 @@ YES_NO_WORDS = re.compile(
 )
 
 
-def free_text_allowed(intent: str | None, confidence: float, text: str | None = None) -> bool:
+#: Questions that are answered with a name: a short reply is the name, whatever it sounds like.
+NAMED = ("company_name", "name")
+_QUESTION_START = re.compile(
+    r"^\s*(who|what|why|when|where|how|which|do|does|did|can|could|is|are|will|would|should)\b", re.I
+)
+
+
+def looks_like_a_name(text: str) -> bool:
+    """A short reply that is not a question ("Pennine Tax", "Hannah Price", "BEST LINKS")."""
+    words = text.split()
+    return 0 < len(words) <= 5 and "?" not in text and not _QUESTION_START.match(text)
+
+
+def free_text_allowed(
+    intent: str | None, confidence: float, text: str | None = None, requested: str | None = None
+) -> bool:
     """Whether the message may be read as a free-text answer to the open question.
 
     A confident affirm / deny only counts as "not an answer" when the text has a yes/no
-    word in it; otherwise the classifier was fooled by a name or a company.
+    word in it; otherwise the classifier was fooled by a name or a company. A short reply
+    to a name question is the name ("Hannah Price" is not a pricing question).
     """
     if intent in ("affirm", "deny") and text is not None and not YES_NO_WORDS.search(text):
+        return True
+    if requested in NAMED and text is not None and looks_like_a_name(text) and intent not in EXPLICIT:
         return True
     return intent not in NOT_AN_ANSWER or confidence < SURE
 

@@ -28,6 +28,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.needs import SOMETHING_ELSE  # noqa: E402
 from bot.playbook import load_playbook  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.vocab import DECLINED  # noqa: E402
@@ -40,7 +41,6 @@ MAX_TURNS = 40
 DECLINE = "I'd rather not say"
 CONFIRM = "yes, that's right"
 READBACK = "readback"  # requested_slot of a read-back confirmation step
-SOMETHING_ELSE = "Something else"
 TIME_OFFER = "/choose_slot"  # payload prefix of a meeting-time button (bot.booking.conversation)
 ZONE_CHOICE = "/set_timezone"  # payload prefix of a time-zone button
 OUTCOME = ("grade", "next_step", "primary")

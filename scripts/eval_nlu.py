@@ -25,8 +25,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-logging.disable(logging.WARNING)
 
 from bot.playbook import Playbook, load_playbook  # noqa: E402
 from bot.vocab import DECLINED  # noqa: E402
@@ -260,6 +258,8 @@ def print_values(title: str, values: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.disable(logging.WARNING)  # here, not at import: scripts/eval_conversations.py imports this module
     playbook = load_playbook(PLAYBOOK)
     present = [s for s in SLICES if s.intents.exists() or s.values.exists()]
     examples = {s.name: load_intent_examples(s.intents) for s in present if s.intents.exists()}

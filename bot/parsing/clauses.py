@@ -15,7 +15,7 @@ from bot.parsing.numbers import words_to_digits
 # Clause boundaries: sentence punctuation, dashes, commas, and joining words unless a
 # number follows ("between 15 and 25k" stays one clause).
 _BOUNDARY = re.compile(
-    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*|\s+(?:and|but|while|whilst|though|although|whereas|so(?=\s+(?:we|i|they|that|it)\b))\s+(?![$€£]?\d)",
+    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*|\s+(?:and|but|while|whilst|though|although|whereas|so(?=\s+(?:we|i|they|that|it)\b))\s+(?![$€£]?\d|a half\b)",
     re.I,
 )
 _FUTURE_CUE = re.compile(

@@ -48,6 +48,9 @@ _MULTIPLIER_PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:million|mil|mln)\b", re.I), r"\1m"),
     (re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*billion\b", re.I), r"\1bn"),
 ]
+_AND_A_HALF = re.compile(r"\b(\d+) and a half\b", re.I)  # "2 and a half years" -> "2.5 years"
+_HALF_MULTIPLIER = re.compile(r"\b(\d+\.5) (1000|1000000)\b")  # "two and a half thousand"
+_UNIT_AND_A_HALF = re.compile(r"\b(?:an?|1) (year|month|week|day)s? and a half\b", re.I)
 _NEGATIVE_BEFORE = re.compile(r"(?:(?<![\w.,)])[-−–]|\bminus|\bnegative)\s*[$€£]?\s*$", re.I)
 _RANGE_BEFORE = re.compile(
     r"\d\s*(?:k|m|mm|bn|thousand|million|%|[$€£]|usd|eur|gbp)?\s*[-−–]\s*[$€£]?\s*$", re.I
@@ -62,9 +65,12 @@ def words_to_digits(text: str) -> str:
         text = pattern.sub(replacement, text)
     try:
         # threshold=0: small numbers too ("in two years", "plan to be twelve").
-        return str(alpha2digit(text, "en", threshold=0))
+        text = str(alpha2digit(text, "en", threshold=0))
     except Exception:  # noqa: BLE001 - the library is defensive, but input is arbitrary
-        return text
+        pass
+    text = _AND_A_HALF.sub(r"\1.5", text)
+    text = _HALF_MULTIPLIER.sub(lambda m: m.group(1) + ("k" if m.group(2) == "1000" else "m"), text)
+    return _UNIT_AND_A_HALF.sub(r"1.5 \1s", text)
 
 
 def to_number(digits: str, suffix: str | None = None) -> float | None:

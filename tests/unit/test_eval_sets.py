@@ -16,6 +16,7 @@ import yaml
 
 from bot.playbook import load_playbook
 from bot.vocab import DECLINED, FIELDS, GRADES, INDUSTRIES, KNOCKOUT_FIELD, NEXT_STEPS, REASONS
+from scripts.eval_conversations import CONFIRM, DECLINE, SOMETHING_ELSE
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU_EVAL = ROOT / "tests" / "nlu_eval"
@@ -26,10 +27,8 @@ VISITOR_FIELDS = {*FIELDS, "consent"}
 NEED_STATUSES = {"matched", "researching", "not_served", "unmatched", "unsure"}
 VISITOR_KEYS = {"id", "story", "opening", "volunteered", "answers", "interject", "expect"}
 EXPECT_KEYS = {"grade", "next_step", "primary", "reasons_include", "values", "handoff", "not_asked"}
-#: Shorter answers ("hi", "yes", "CTO", "next month") are everyday words, not leaked training sentences.
-MIN_WORDS_HELD_OUT = 4
-#: Replies the conversation driver itself sends (FORMAT.md), also when a visitor spells them out.
-DRIVER_REPLIES = {"i d rather not say", "yes that s right", "something else"}
+#: Shorter answers ("hi", "are you a bot?", "in 1-3 months", a button's text) are everyday words, not leaked sentences.
+MIN_WORDS_HELD_OUT = 5
 
 
 def _load(path: Path) -> Any:
@@ -51,6 +50,10 @@ def _examples(path: Path) -> list[tuple[str, str]]:
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+#: Replies the conversation driver itself sends (FORMAT.md), also when a visitor spells them out.
+DRIVER_REPLIES = {_norm(text) for text in (DECLINE, CONFIRM, SOMETHING_ELSE)}
 
 
 @functools.lru_cache(maxsize=1)

@@ -87,3 +87,13 @@ def test_is_answered() -> None:
     assert not is_answered(None)
     assert is_answered(a(None, declined=True))
     assert not is_answered(a(None))
+
+
+def test_a_short_reply_to_a_name_question_is_the_name_whatever_it_sounds_like() -> None:
+    from bot.flow import free_text_allowed
+
+    assert free_text_allowed("faq_pricing", 0.9, "Hannah Price", requested="name")
+    assert free_text_allowed("out_of_scope", 0.95, "Pennine Tax", requested="company_name")
+    assert not free_text_allowed("faq_pricing", 0.9, "how much is it?", requested="name")
+    assert not free_text_allowed("human_handoff", 0.9, "a human please", requested="company_name")
+    assert not free_text_allowed("faq_pricing", 0.9, "Hannah Price", requested="budget")

@@ -94,7 +94,7 @@ def test_not_a_budget_even_when_asked(text: str) -> None:
         ("1000+ employees", {"min": 1000}),
         ("headcount of 45", {"employees": 45}),
         ("there are 6 of us", {"employees": 6}),
-        ("over 300 employees", {"min": 300}),
+        ("over 300 employees", {"min": 301}),  # "over" is strict, like "under 20" -> max 19
         ("a 50-strong team", {"employees": 50}),
     ],
 )
@@ -119,10 +119,10 @@ def test_not_a_size(text: str) -> None:
         ("Q4", {"date": "2026-12-31"}),
         ("by Q2", {"date": "2027-06-30"}),
         ("Q1 2028", {"date": "2028-03-31"}),
-        ("next month", {"date": "2026-12-24", "months": 1.0}),
+        ("next month", {"date": "2026-12-31"}),  # the end of the named period
         ("in six months", {"date": "2027-05-24"}),
         ("in 6 weeks", {"date": "2027-01-05"}),
-        ("next year sometime", {"date": "2027-07-01"}),
+        ("next year sometime", {"date": "2027-12-31"}),  # the end of the named period, not mid-year
         ("by March", {"date": "2027-03-31"}),
         ("by March 2027", {"date": "2027-03-31"}),
         ("end of year", {"date": "2026-12-31"}),

@@ -1,0 +1,128 @@
+"""Amounts and head counts: ranges, bounds, suffixes, number words, and impossible values."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.extract import extract_fields
+from bot.parsing import parse_budget, parse_company_size
+from bot.parsing.budget import find_budget
+from bot.parsing.company_size import find_company_size
+
+TODAY = date(2026, 11, 24)
+
+
+def subset(actual: dict[str, Any] | None, expected: dict[str, Any]) -> bool:
+    return actual is not None and all(actual.get(k) == v for k, v in expected.items())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("between 15 and 25k", {"amount": 15000, "amount_max": 25000, "annual_amount": 20000}),
+        ("somewhere between 15 and 25 thousand a year", {"amount": 15000, "amount_max": 25000, "period": "year"}),
+        ("fifteen to twenty-five thousand", {"amount": 15000, "amount_max": 25000}),
+        ("15-25k", {"amount": 15000, "amount_max": 25000}),
+        ("£15k to £25k per annum", {"amount": 15000, "amount_max": 25000, "currency": "GBP", "period": "year"}),
+        ("roughly 30 thousand euros a year", {"amount": 30000, "currency": "EUR", "period": "year"}),
+        ("thirty thousand euros annually", {"amount": 30000, "currency": "EUR", "annual_amount": 30000}),
+        ("about thirty grand", {"amount": 30000}),
+        ("half a million dollars", {"amount": 500000, "currency": "USD"}),
+        ("a couple thousand a month", {"amount": 2000, "period": "month", "annual_amount": 24000}),
+        ("two and a half thousand quid a month", {"amount": 2500, "currency": "GBP", "annual_amount": 30000}),
+        ("1.5 million", {"amount": 1500000}),
+        ("$5bn", {"amount": 5_000_000_000}),
+    ],
+)
+def test_budget_ranges_and_words(text: str, expected: dict[str, Any]) -> None:
+    assert subset(parse_budget(text), expected), parse_budget(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("about 2k staff", {"employees": 2000, "min": 2000, "max": 2000}),
+        ("5k+ employees", {"employees": 5000, "min": 5000, "max": None}),
+        ("1.5k employees", {"employees": 1500}),
+        ("under 20 people", {"min": 1, "max": 19, "employees": 10}),
+        ("fewer than 100", {"min": 1, "max": 99, "employees": 50}),
+        ("less than 10 employes", {"max": 9}),  # typo
+        ("below 50 ppl", {"max": 49}),
+        ("up to 50", {"min": 1, "max": 50}),
+        ("no more than 25 staff", {"max": 25}),
+        ("more than 1000", {"min": 1001, "max": None, "employees": 1001}),
+        ("at least 200 people", {"min": 200, "max": None}),
+        ("north of 500 employees", {"min": 501}),
+        ("between 50 and 100 people", {"min": 50, "max": 100, "employees": 75}),
+        ("1-5k employees", {"min": 1000, "max": 5000}),
+        ("we are 30 poeple", {"employees": 30}),  # typo
+        ("a dozen people", {"employees": 12}),
+        ("just the two of us", {"employees": 2}),
+    ],
+)
+def test_size_bounds_and_suffixes(text: str, expected: dict[str, Any]) -> None:
+    assert subset(parse_company_size(text), expected), parse_company_size(text)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("budget", "1" + "0" * 300),
+        ("budget", "9" * 400),
+        ("budget", "-5000"),
+        ("budget", "minus 20k"),
+        ("budget", "$-500 a month"),
+        ("budget", "$20bn a year"),
+        ("budget", "$5bn a week"),
+        ("company_size", "20000000000 people"),
+        ("company_size", "-5 people"),
+        ("company_size", "0"),
+        ("company_size", "99999999999999999999999999"),
+        ("timeline", "in 500 years"),
+        ("timeline", "by 3000"),
+    ],
+)
+def test_absurd_values_re_prompt_when_asked(field: str, text: str) -> None:
+    found = extract_fields(text, today=TODAY, requested=field)
+    assert found[field].value is None and found[field].error == "out_of_range"
+
+
+@pytest.mark.parametrize("text", ["1" + "0" * 300 + " dollars", "we have 20000000000 people", "-5000 euros"])
+def test_absurd_values_are_dropped_when_volunteered(text: str) -> None:
+    found = extract_fields(text, today=TODAY)
+    assert not {"budget", "company_size"} & set(found)
+
+
+@pytest.mark.parametrize("text", ["1" + "0" * 300, "9" * 400, "-5000", "$20bn"])
+def test_parsers_never_return_infinite_or_negative_money(text: str) -> None:
+    assert parse_budget(text) is None
+    found = find_budget(text, requested=True)
+    assert found is not None and found[0] == {"error": "out_of_range"}
+
+
+def test_sizes_are_bounded_ints() -> None:
+    for text in ("10000000 people", "10000001 people", "1e400 people"):
+        found = find_company_size(text, requested=True)
+        if found and "error" not in found[0]:
+            assert isinstance(found[0]["employees"], int) and found[0]["employees"] <= 10_000_000
+    assert parse_company_size("10000001 people") is None
+
+
+@pytest.mark.parametrize("text", ["in 2-3 months", "we are 10-15 people", "2", "we got 500+ leads last month"])
+def test_not_money(text: str) -> None:
+    assert parse_budget(text) is None
+
+
+@pytest.mark.parametrize("text", ["we are 5k in revenue", "500+ leads a month", "we grew 20%", "in 3-6 months"])
+def test_not_a_size_outside_the_question(text: str) -> None:
+    assert find_company_size(text) is None
+
+
+def test_money_is_finite() -> None:
+    for text in ("$50k", "between 15 and 25k", "roughly 30 thousand euros a year"):
+        value = parse_budget(text)
+        assert value is not None and math.isfinite(value["annual_amount"])

@@ -1,0 +1,101 @@
+"""Roles: the visitor's own title, kept as typed; not a company name, not someone else in a need."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.extract import extract_fields
+from bot.parsing import parse_company_name
+from bot.parsing.names import find_explicit_company
+from bot.parsing.role import find_role, is_title_only
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "seniority", "title"),
+    [
+        ("Head of Revenue Operations", "head", "Head of Revenue Operations"),
+        ("I'm Head of EMEA Partnerships", "head", "Head of EMEA Partnerships"),
+        ("head of sales & marketing", "head", "Head of sales & marketing"),
+        ("my title is Head of Demand Gen", "head", "Head of Demand Gen"),
+        ("Vice President of Marketing", "vp", "Vice President of Marketing"),
+        ("vice-president, sales", "vp", "Vice-president, sales"),  # "VP, Sales" is a common form
+        ("SVP Customer Success", "vp", "SVP Customer Success"),
+        ("President", "c_level", "President"),
+        ("Senior Revenue Operations Manager", "manager", "Senior Revenue Operations Manager"),
+        ("Director of Sales and Marketing", "director", "Director of Sales and Marketing"),
+        ("VP of Sales at Initech", "vp", "VP of Sales"),
+        ("CEO and co-founder", "founder", "CEO and co-founder"),
+        ("I am the product owner", "manager", "Product owner"),
+        ("Hi, Jane here, head of growth at Acme", "head", "Head of growth"),
+        ("cfo", "c_level", "CFO"),
+    ],
+)
+def test_title_kept_as_typed(text: str, seniority: str, title: str) -> None:
+    found = find_role(text)
+    assert found is not None and found[0] == {"title": title, "seniority": seniority}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hand each new enquiry to whoever owns that account",
+        "send each hot lead to the account owner",
+        "route leads to the right sales manager",
+        "our CEO wants a demo",
+        "the CEO asked me to look into this",
+        "we need something for our sales reps",
+        "notify the account executive when a lead books",
+    ],
+)
+def test_someone_else_is_not_the_visitors_role(text: str) -> None:
+    assert find_role(text) is None
+    assert "role" not in extract_fields(text, today=TODAY)
+
+
+def test_need_with_a_role_word_is_a_need() -> None:
+    found = extract_fields("hand each new enquiry to whoever owns that account", today=TODAY, requested="need")
+    assert set(found) == {"need"}
+
+
+@pytest.mark.parametrize(
+    "text", ["Head of Operations", "Director of Operations", "I'm the Head of Operations", "Manager of Customer Success"]
+)
+def test_department_is_not_a_company(text: str) -> None:
+    assert find_explicit_company(text) is None
+    assert "company_name" not in extract_fields(text, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("VP of Sales at Initech", "Initech"),
+        ("Manager of Customer Success at Globex", "Globex"),
+        ("I'm the Head of Operations of Acme", "Acme"),
+        ("CEO of Acme Robotics", "Acme Robotics"),
+        ("Founder of Acme", "Acme"),
+        ("I work at Acme as Head of Operations", "Acme"),
+    ],
+)
+def test_company_after_a_title(text: str, company: str) -> None:
+    found = find_explicit_company(text)
+    assert found is not None and found[0] == {"name": company}
+
+
+def test_title_given_as_the_company_name_is_a_role() -> None:
+    assert parse_company_name("Head of Operations") is None
+    assert parse_company_name("I'm Head of Operations at Acme") == {"name": "Acme"}
+    found = extract_fields("Head of Operations", today=TODAY, requested="company_name")
+    assert "company_name" not in found
+    assert found["role"].value == {"title": "Head of Operations", "seniority": "head"}
+
+
+@pytest.mark.parametrize(
+    ("text", "title_only"),
+    [("Head of Operations", True), ("I'm the CFO", True), ("VP of Sales at Initech", False), ("Acme", False)],
+)
+def test_is_title_only(text: str, title_only: bool) -> None:
+    assert is_title_only(text) is title_only
