@@ -61,7 +61,7 @@ def test_places(text: str, country: str) -> None:
         "I'm Charlotte",
         "leads fall through the cracks",
         "the states of our pipeline",
-        "we're in phoenix-mode",
+        "we rose like a phoenix",
         "we use turkey as an example",
     ],
 )
