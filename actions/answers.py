@@ -58,7 +58,9 @@ def times_asked(tracker: Tracker, field: str) -> int:
     return sum(
         1
         for event in tracker.events
-        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") == field
+        if event.get("event") == "slot"
+        and event.get("name") == "requested_slot"
+        and event.get("value") == field
     )
 
 

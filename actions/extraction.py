@@ -104,8 +104,15 @@ class ActionExtractFields(Action):
         )
         if isinstance(pending, dict):
             found.pop("need", None)
-        if requested in FIELDS and requested not in found and not isinstance(pending, dict) and yes_no is None:
-            kept = self._unanswered(str(requested), text, intent_name, float(intent.get("confidence") or 0.0), tracker)
+        if (
+            requested in FIELDS
+            and requested not in found
+            and not isinstance(pending, dict)
+            and yes_no is None
+        ):
+            kept = self._unanswered(
+                str(requested), text, intent_name, float(intent.get("confidence") or 0.0), tracker
+            )
             if kept is not None:
                 events.append(SlotSet(str(requested), kept))
         # Several facts from one message are read back before the outcome (bot/readback.py).

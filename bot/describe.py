@@ -57,7 +57,7 @@ def describe(field: str, value: Mapping[str, Any] | None) -> str:
             return f"{value['min']}+ people"
         if value.get("max") not in (None, value.get("min")):
             return f"{value.get('min')}–{value.get('max')} people"
-        return f"{value.get('employees')} people"
+        return "1 person" if value.get("employees") == 1 else f"{value.get('employees')} people"
     if field == "timeline":
         if value.get("status") == "no_rush":
             return "no rush"

@@ -73,7 +73,7 @@ def _need(
     if not has_words(text) or is_question(text):
         return None
     if needs is not None:
-        verdict = needs.classify(text, requested=requested)
+        verdict = needs.classify_message(text, requested=requested)
         if verdict.status == "matched" or requested:
             return Extracted("need", clean_free_text(text, MAX_CHARS), verdict.value())
         return None
@@ -120,7 +120,9 @@ def extract_fields(
     if size and (requested != "growth_plan" or growth):
         _put(found, "company_size", said, size[0], requested)
         taken.append(size[1])
-    timeline = None if requested == "growth_plan" else find_timeline_safe(text, today, requested == "timeline")
+    timeline = (
+        None if requested == "growth_plan" else find_timeline_safe(text, today, requested == "timeline")
+    )
     if timeline:
         _put(found, "timeline", said, timeline[0], requested)
         taken.append(timeline[1])
@@ -132,17 +134,23 @@ def extract_fields(
     naming = requested in ("company_name", "name") and free_text
     role = find_role(text, requested=requested == "role")
     if naming and role and not is_title_only(text):
-        role = None  # "Head of Operations" as the company's name is a title; "Chief Pizza Co" is a name
+        role = None  # only a bare title ("Head of Operations") given as a name is read as the role
     if role:
         found["role"] = Extracted("role", said, role[0])
     place = None if naming else find_country(doc, requested=requested == "country")
+    if place and role and role[1][0] <= place[1][0] and place[1][1] <= role[1][1]:
+        place = None  # "Head of EMEA Partnerships" is a title, not where the company is
     if place:
         found["country"] = Extracted("country", said, place[0])
     industry = None if naming else find_industry(doc, requested=requested == "industry")
     if industry:
         found["industry"] = Extracted("industry", said, industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text, needs)
-    if need and (need.value or {}).get("status") not in ("matched", "researching") and set(found) - {"industry"}:
+    if (
+        need
+        and (need.value or {}).get("status") not in ("matched", "researching")
+        and set(found) - {"industry"}
+    ):
         need = None  # the message answered other questions; it is not a description of the need
     if need:
         found["need"] = need
@@ -166,7 +174,9 @@ def extract_fields(
     return found
 
 
-def _put(found: dict[str, Extracted], field: str, said: str, value: dict[str, Any], requested: str | None) -> None:
+def _put(
+    found: dict[str, Extracted], field: str, said: str, value: dict[str, Any], requested: str | None
+) -> None:
     """Store a parsed value; an impossible one ("out_of_range") only re-prompts its own question."""
     if "error" in value:
         if requested == field:

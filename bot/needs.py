@@ -28,6 +28,8 @@ from sklearn.preprocessing import normalize
 NOT_SERVED = "_not_served"
 
 _SPACES = re.compile(r"\s+")
+#: Where a message splits into clauses that may each state a different fact.
+_CLAUSES = re.compile(r"[,.;!?]|\s-\s|\b(?:and|but|so|because|plus)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Thresholds:
     candidate: float = 0.12
     not_served: float = 0.4
     volunteered: float = 0.7  # a need not asked for is only taken when this sure
+    clause: float = 0.55  # a need in one clause of a multi-fact message
     near: float = 0.12  # cosine similarity to the nearest example below which nothing is near
 
 
@@ -149,6 +152,30 @@ class NeedClassifier:
                 near = [key for key, _ in use_cases[:2]]
             return NeedMatch("unsure", None, best_score, tuple(near[:3]))
         return NeedMatch("unmatched", None, best_score, tuple(key for key, _ in use_cases))
+
+    def classify_message(self, text: str, *, requested: bool = True) -> NeedMatch:
+        """Like classify(), but a clear need in one clause of a multi-fact message also counts.
+
+        "VP Sales at an 800-person company in Toronto, we want our reps to stop chasing bad leads":
+        the whole message is mostly not about the need; its last clause is.
+        """
+        whole = self.classify(text, requested=requested)
+        if whole.status == "matched":
+            return whole
+        clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.split()) >= 3]
+        if len(clauses) > 1:
+            limits = self.thresholds
+            best: NeedMatch | None = None
+            for clause in clauses:
+                scores = sorted(self.scores(clause).items(), key=lambda item: -item[1])
+                (top, top_score), runner_up = scores[0], scores[1][1] if len(scores) > 1 else 0.0
+                clear = top_score >= limits.clause and top_score - runner_up >= limits.margin
+                if top != NOT_SERVED and clear and self.nearest(clause) >= limits.near:
+                    if best is None or top_score > best.confidence:
+                        best = NeedMatch("matched", top, top_score)
+            if best is not None:
+                return best
+        return whole
 
 
 #: The button that says none of the offered use cases fits.

@@ -659,7 +659,8 @@ class Playbook(_Model):
         if not priced:
             return "Pricing depends on your traffic and seats; the team will give you a precise quote."
         parts = [
-            f"{plan.name} is {money(float(plan.price or 0), self.budget.currency)} a {plan.period}" for plan in priced
+            f"{plan.name} is {money(float(plan.price or 0), self.budget.currency)} a {plan.period}"
+            for plan in priced
         ]
         custom = [plan.name for plan in self.pricing.plans if plan.price is None]
         tail = f", and {' and '.join(custom)} is priced with you" if custom else ""

@@ -37,7 +37,9 @@ def _value(answer: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
 
 
 def _country_name(value: Mapping[str, Any]) -> str | None:
-    country = pycountry.countries.get(alpha_2=str(value.get("country") or "")) if value.get("country") else None
+    country = (
+        pycountry.countries.get(alpha_2=str(value.get("country") or "")) if value.get("country") else None
+    )
     return getattr(country, "common_name", None) or getattr(country, "name", None)
 
 

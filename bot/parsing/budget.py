@@ -6,7 +6,14 @@ import re
 from typing import Any
 
 from bot.parsing.clauses import present_only
-from bot.parsing.numbers import MAX_MONEY, OUT_OF_RANGE, negative_before, plausible, to_number, words_to_digits
+from bot.parsing.numbers import (
+    MAX_MONEY,
+    OUT_OF_RANGE,
+    negative_before,
+    plausible,
+    to_number,
+    words_to_digits,
+)
 
 _CUR_SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP"}
 _CUR_WORD = {
@@ -60,7 +67,10 @@ _NOT_MONEY_AFTER = re.compile(
     r"\s*\+?\s*(%|percent\b|people\b|employees?\b|staff\b|persons?\b|months?\b|years?\b|weeks?\b|"
     r"days?\b|x\b|of us\b|users?\b|seats?\b|leads?\b|visitors?\b)"
 )
-_UNDER = re.compile(r"\b(under|below|less than|up to|max(imum)?|no more than|at most|<)\s*$", re.IGNORECASE)
+_UNDER = re.compile(
+    r"\b(under|below|less than|up to|max(imum)?|(no|not)\s+(\w+\s+){0,2}more than|at most|<)\s*[$€£]?\s*$",
+    re.IGNORECASE,
+)
 _OVER = re.compile(r"\b(over|above|more than|at least|min(imum)?|upwards of|\+|>)\s*$", re.IGNORECASE)
 
 
@@ -164,8 +174,13 @@ def find_budget(
         if not (marked_a or marked_b) and high < 100:
             continue
         a_scaled = re.search(r"\d\s*(k|m|bn|thousand|million)\b", match.group("a"), re.I)
-        if not a_scaled and low < 1000 and (
-            re.search(r"\d\s*(k|thousand)\b", match.group("b"), re.I) or (high >= 1000 and low * 1000 <= high)
+        if (
+            not a_scaled
+            and low < 1000
+            and (
+                re.search(r"\d\s*(k|thousand)\b", match.group("b"), re.I)
+                or (high >= 1000 and low * 1000 <= high)
+            )
         ):
             low *= 1000  # "between 20 and 30k", "fifteen to twenty-five thousand"
         if not (plausible(low, MAX_MONEY) and plausible(high, MAX_MONEY)) or negative_before(
@@ -174,7 +189,9 @@ def find_budget(
             out_of_range = out_of_range or ({"error": OUT_OF_RANGE}, match.span())
             continue
         suffixed = re.search(rf"\d\s*{_SUF}", match.group("b"), re.I)
-        if high < low or (not (cur_a or cur_b) and not context and not (suffixed and period_after(match.end()))):
+        if high < low or (
+            not (cur_a or cur_b) and not context and not (suffixed and period_after(match.end()))
+        ):
             continue
         currency = cur_a or cur_b
         return _checked(

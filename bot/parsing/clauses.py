@@ -15,7 +15,8 @@ from bot.parsing.numbers import words_to_digits
 # Clause boundaries: sentence punctuation, dashes, commas, and joining words unless a
 # number follows ("between 15 and 25k" stays one clause).
 _BOUNDARY = re.compile(
-    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*|\s+(?:and|but|while|whilst|though|although|whereas|so(?=\s+(?:we|i|they|that|it)\b))\s+(?![$€£]?\d|a half\b)",
+    r"[.;!?\n]+(?:\s+|$)|\s[-–—]+\s|,\s*"
+    r"|\s+(?:and|but|while|whilst|though|although|whereas|so(?=\s+(?:we|i|they|that|it)\b))\s+(?![$€£]?\d|a half\b)",
     re.I,
 )
 _FUTURE_CUE = re.compile(
@@ -28,7 +29,9 @@ _FUTURE_CUE = re.compile(
     r"(?:hire|hiring|recruit|recruiting|adding|onboarding|bringing on)\b)",
     re.I,
 )
-_NOW = re.compile(r"\b(?:now|today|currently|at the moment|right now|at present|presently|these days)\b", re.I)
+_NOW = re.compile(
+    r"\b(?:now|today|currently|at the moment|right now|at present|presently|these days)\b", re.I
+)
 _HORIZON = re.compile(
     r"\b(?:in|within|by|over the next|inside)\s+(?:the\s+)?(?:next\s+)?(?:\d+|a|an|a couple of|a few)"
     r"(?:\s*(?:-|–|to|or)\s*\d+)?\s*(?:months?|mos?|years?|yrs?)\b|\bby\s+(?:the\s+end\s+of\s+)?(?:20\d\d|next year)|"
@@ -59,11 +62,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 def headcounts(clause: str) -> list[str]:
     """Numbers in the clause that can be numbers of people ("12", "10+", "2k"), in order."""
     converted = words_to_digits(clause)
-    return [
-        match.group("n")
-        for match in _HEADCOUNT.finditer(converted)
-        if not _YEAR.match(match.group("n"))
-    ]
+    return [match.group("n") for match in _HEADCOUNT.finditer(converted) if not _YEAR.match(match.group("n"))]
 
 
 def has_headcount(clause: str) -> bool:
@@ -81,8 +80,11 @@ def future_spans(text: str) -> tuple[tuple[int, int], ...]:
         clause = text[start:end]
         if not has_headcount(clause):
             continue
-        if _FUTURE_CUE.search(clause):
-            future.append((start, end))
+        cue = _FUTURE_CUE.search(clause)
+        if cue:
+            # "We're 4 today planning to be 12": the present part before the cue stays.
+            begin = start + cue.start() if headcounts(clause[: cue.start()]) else start
+            future.append((begin, end))
             # "plan to be 12, maybe 15, in two years": a bare horizon after it belongs to the plan.
             for later_start, later_end in clauses[index + 1 :]:
                 later = text[later_start:later_end]
@@ -90,8 +92,12 @@ def future_spans(text: str) -> tuple[tuple[int, int], ...]:
                     break
                 if not (_HORIZON.search(words_to_digits(later)) or has_headcount(later)):
                     break
-                future[-1] = (start, later_end)
-        elif _HORIZON.search(words_to_digits(clause)) and index > 0 and (present_elsewhere or _NOW.search(text[:start])):
+                future[-1] = (future[-1][0], later_end)
+        elif (
+            _HORIZON.search(words_to_digits(clause))
+            and index > 0
+            and (present_elsewhere or _NOW.search(text[:start]))
+        ):
             future.append((start, end))  # "4 now, 12 in two years"
         else:
             present_elsewhere = True

@@ -12,7 +12,14 @@ import re
 from typing import Any
 
 from bot.parsing.clauses import present_only
-from bot.parsing.numbers import MAX_PEOPLE, OUT_OF_RANGE, negative_before, to_number, words_to_digits
+from bot.parsing.numbers import (
+    MAX_PEOPLE,
+    OUT_OF_RANGE,
+    negative_before,
+    plausible,
+    to_number,
+    words_to_digits,
+)
 
 # People nouns, with the common typos ("employes", "poeple", "ppl").
 _NOUN = (
@@ -22,14 +29,14 @@ _NOUN = (
 )
 _PLAIN = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 _N = rf"\d+(?:\.\d+)?\s?k\b|{_PLAIN}"
-_APPROX = r"(?:(?:about|around|roughly|approx\.?|approximately|circa|ca\.?|some|nearly|almost|close to|~|just)\s*)?"
+_APPROX = (
+    r"(?:(?:about|around|roughly|approx\.?|approximately|circa|ca\.?|some|nearly|almost|close to|~|just)\s*)?"
+)
 _UNDER = r"(?P<under>under|below|less than|fewer than|lower than|not even|<)"
 _UP_TO = r"(?P<upto>up to|at most|no more than|max(?:imum)?(?: of)?|tops)"
 _OVER = r"(?P<over>over|more than|above|greater than|in excess of|north of|>)"
 _AT_LEAST = r"(?P<least>at least|upwards of|min(?:imum)?(?: of)?|a minimum of)"
-_TIME_OR_MONEY = (
-    r"(?!\s*(?:%|percent|days?|weeks?|months?|years?|yrs?|[$€£]|usd|eur|gbp|dollars?|euros?|pounds?|m\b|bn\b))"
-)
+_TIME_OR_MONEY = r"(?!\s*(?:%|percent|days?|weeks?|months?|years?|yrs?|[$€£]|usd|eur|gbp|dollars?|euros?|pounds?|m\b|bn\b))"
 
 _PATTERNS = [
     re.compile(rf"(?:between\s+)?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\s*{_NOUN}", re.I),
@@ -68,7 +75,7 @@ def _int(text: str) -> int:
     raw = text.replace(",", "").strip()
     suffix = "k" if raw.lower().endswith("k") else None
     value = to_number(raw.rstrip("kK").strip(), suffix)
-    if value is None or not value == value or value < 1 or value > MAX_PEOPLE:  # noqa: PLR0124 - NaN
+    if value is None or not plausible(value, MAX_PEOPLE) or value < 1:
         raise _OutOfRange
     return int(value)
 
@@ -97,7 +104,11 @@ def at_least(low: int) -> dict[str, Any]:
 def _from_groups(groups: dict[str, Any]) -> dict[str, Any] | None:
     if groups.get("b"):
         low, high = _int(groups["a"]), _int(groups["b"])
-        if re.search(r"k\s*$", groups["b"], re.I) and not re.search(r"k\s*$", groups["a"], re.I) and low < 1000:
+        if (
+            re.search(r"k\s*$", groups["b"], re.I)
+            and not re.search(r"k\s*$", groups["a"], re.I)
+            and low < 1000
+        ):
             low *= 1000  # "1-5k employees"
         return between(low, high) if high >= low else None
     if groups.get("a"):

@@ -64,7 +64,11 @@ _DEMONYMS = {
     "israeli": "IL", "emirati": "AE", "saudi": "SA", "singaporean": "SG", "south african": "ZA",
     "nigerian": "NG", "kenyan": "KE", "egyptian": "EG", "moroccan": "MA",
 }  # fmt: skip
-_REGION_DEMONYMS = {"european": "europe", "north american": "north_america", "latin american": "south_america"}
+_REGION_DEMONYMS = {
+    "european": "europe",
+    "north american": "north_america",
+    "latin american": "south_america",
+}
 _COMPANY_WORD = re.compile(
     r"^[\s-]*(?:based\b|owned\b|registered\b|headquartered\b|company|companies|firm|startup|start-up|scale-?up|"
     r"business|agency|team|brand|bank|retailer|manufacturer|corporation|corp|group|subsidiary|entity|shop|store|"

@@ -19,7 +19,8 @@ _PITCHED_SERVICES = (
     r"b2b data|contact lists?|appointment setting|lead lists?|cold (?:email|calling)|guest post(?:ing)?|"
     r"white[- ]label)"
 )
-_NOT_A_MEETING = r"(?!\s+(?:for|on|this|next|tomorrow|today|in|at|to|later|left|available)\b)"
+# "Do you have openings next week?" asks for a meeting slot, not a job.
+_NOT_A_MEETING = r"(?!\s+(?:for|on|this|next|tomorrow|today|at|to|later|left|available|in (?:the|your) cal))"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "job_seeker",
@@ -34,7 +35,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"is (?:your company|your team|banter|the company) (?:hiring|recruiting)|"
             r"(?:do you have|are there|is there|got) (?:any |a |an )?(?:job |open |current )?(?:openings?|vacanc(?:y|ies)|"
             rf"open positions|positions|open roles|jobs|internships)\b{_NOT_A_MEETING}|"
-            rf"\bany (?:open )?(?:positions|vacancies|openings|jobs)\b{_NOT_A_MEETING}|"
+            rf"\bany (?:open )?(?:positions|openings)\b{_NOT_A_MEETING}|\bany (?:job )?(?:vacancies|jobs)\b|"
             r"job (?:opening|opportunit|application|vacanc)|"
             r"career opportunit|apply(?:ing)? (?:for|to) (?:a |the |this |an |your )?(?:job|position|role|vacancy|"
             r"internship|opening)|my (?:cv|resume|résumé)\b|send (?:you )?my (?:cv|resume)|"

@@ -48,6 +48,7 @@ _MULTIPLIER_PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:million|mil|mln)\b", re.I), r"\1m"),
     (re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*billion\b", re.I), r"\1bn"),
 ]
+_LONG_NUMBER = re.compile(r"\d{16,}")
 _AND_A_HALF = re.compile(r"\b(\d+) and a half\b", re.I)  # "2 and a half years" -> "2.5 years"
 _HALF_MULTIPLIER = re.compile(r"\b(\d+\.5) (1000|1000000)\b")  # "two and a half thousand"
 _UNIT_AND_A_HALF = re.compile(r"\b(?:an?|1) (year|month|week|day)s? and a half\b", re.I)
@@ -68,6 +69,9 @@ def words_to_digits(text: str) -> str:
         text = str(alpha2digit(text, "en", threshold=0))
     except Exception:  # noqa: BLE001 - the library is defensive, but input is arbitrary
         pass
+    # A 300-digit "number" is a joke, not an amount; a bounded stand-in keeps it out of range
+    # and keeps the parsers' regular expressions linear.
+    text = _LONG_NUMBER.sub("9" * 16, text)
     text = _AND_A_HALF.sub(r"\1.5", text)
     text = _HALF_MULTIPLIER.sub(lambda m: m.group(1) + ("k" if m.group(2) == "1000" else "m"), text)
     return _UNIT_AND_A_HALF.sub(r"1.5 \1s", text)

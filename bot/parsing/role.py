@@ -49,7 +49,12 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("head", re.compile(r"\bhead\b(?=\s+of\b)|\bhead\b(?=\s+(?:sales|marketing|growth|operations|ops|product)\b)", re.I)),
+    (
+        "head",
+        re.compile(
+            r"\bhead\b(?=\s+of\b)|\bhead\b(?=\s+(?:sales|marketing|growth|operations|ops|product)\b)", re.I
+        ),
+    ),
     ("director", re.compile(r"\bdirector\b", re.I)),
     (
         "manager",
@@ -115,8 +120,14 @@ _NAME_LEAD_IN = re.compile(
     r"\s*(?:(?:i'?m|this is|it'?s)\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:\s+here)?\s*[,-–]\s*(?:the\s+|a\s+|an\s+)?",
 )
 _TOP = ("founder", "c_level", "owner")
+_ACRONYMS = set(
+    "ceo cfo cto coo cmo cro cio ciso cpo cdo cco vp svp evp avp sdr bdr ic hr it emea apac dach gtm ux ui qa "
+    "crm seo ppc b2b b2c smb cx".split()
+)
 _STOP_AFTER = {"at", "in", "i", "we", "here", "and", "for", "with", "from", "of", "the"}
-_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))\b[\s,!.]*)?", re.I)
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))\b[\s,!.]*)?", re.I
+)
 _WORD = re.compile(r"[A-Za-z][\w&'.-]*|&|/|\+")
 
 
@@ -166,7 +177,7 @@ def _title_span(text: str, start: int, end: int, named_after: bool = True) -> tu
 
 
 def _own(text: str, start: int, end: int, requested: bool) -> bool:
-    """Is the title at [start, end) the visitor's own?"""
+    """True when the title at [start, end) is the visitor's own, not someone they mention."""
     sentence = re.split(r"[.!?;\n]", text[:start])[-1]
     after = text[end:]
     if _THIRD_PARTY.search(sentence) or _OTHERS_ACT.match(after):
@@ -184,9 +195,8 @@ def _own(text: str, start: int, end: int, requested: bool) -> bool:
 
 def _title(text: str, span: tuple[int, int], seniority: str) -> str:
     title = re.sub(r"\s+", " ", text[span[0] : span[1]]).strip(" ,.;:!-")
-    words = title.split()
-    if len(words) == 1 and title.isalpha() and len(title) <= 4:
-        return title.upper()  # "cfo" -> "CFO"
+    # As typed, except acronyms typed in lower case: "vp of sales" -> "VP of sales".
+    title = " ".join(w.upper() if w.lower() in _ACRONYMS else w for w in title.split())
     return title[:1].upper() + title[1:] if title else seniority
 
 

@@ -43,7 +43,8 @@ ASAP = re.compile(
     r"yesterday|tomorrow|(need|want) (it|this|one) now|starting now|now-ish|immediate)\b",
     re.I,
 )
-_WEAK_ASAP = re.compile(r"(?<!\d )\b(now|right now|soon as|at once)\b", re.I)  # only as an answer to the question
+# Only as a short answer to the timeline question ("4 now, 12 later" is a head count).
+_WEAK_ASAP = re.compile(r"(?<!\d )\b(now|right now|soon as|at once)\b", re.I)
 NOT_SURE = re.compile(
     r"\b(not sure|unsure|no idea|don'?t know|do not know|dunno|tbd|to be (decided|determined)|undecided|"
     r"hard to say|not decided|depends|no clue|can'?t say)\b",
@@ -87,7 +88,9 @@ _BEFORE = ("before", "ahead of", "prior to")
 
 # ---- relative spans: "in 1-3 months", "within a month", "a year or two" -------------------------
 _UNIT = r"(?P<unit>days?|weeks?|wks?|fortnights?|months?|mos?|mths?|mnths?|years?|yrs?)"
-_AMOUNT = r"(?P<a>\d+(?:\.\d+)?|an?|one|a couple of|a couple|couple of|a few|few|several|the next few|a handful of)"
+_AMOUNT = (
+    r"(?P<a>\d+(?:\.\d+)?|an?|one|a couple of|a couple|couple of|a few|few|several|the next few|a handful of)"
+)
 _RELATIVE = re.compile(
     r"\b(?P<lead>in|within|over|inside(?: of)?|under|next|the next|about|around|roughly|approx(?:imately)?|"
     r"no more than|less than|max(?:imum)?|up to)?\s*(?:the\s+)?(?:next\s+|coming\s+)?"
@@ -96,26 +99,40 @@ _RELATIVE = re.compile(
     re.I,
 )
 _HALF_YEAR = re.compile(r"\b(?:in|within|over|the next)?\s*(?:half a year|a half year|6 months)\b", re.I)
-_YEAR_AND_HALF = re.compile(r"\b(?:in|within|over)?\s*(?:a|1|one) (?:year|yr) and a half\b", re.I)
 _COMING = re.compile(
     r"\b(?:(?:in|over|during|within)\s+)?the\s+(?:coming|next few|upcoming)\s+(?P<unit>weeks|months)\b", re.I
 )
 _THIS_TIME_NEXT_YEAR = re.compile(r"\bthis time next year\b", re.I)
-_YEAR_END = re.compile(r"\b(?:(?:by|before|at|for)\s+)?(?:(?:the\s+)?end of year|year[- ]end|eoy|ye)\b", re.I)
-_LEADS = {"in", "within", "over", "inside", "inside of", "under", "next", "the next", "no more than", "less than"}
+_YEAR_END = re.compile(r"\b(?:(?:by|before|at|for)\s+)?(?:(?:the\s+)?end of year|year[- ]end|eoy)\b", re.I)
+_LEADS = {
+    "in",
+    "within",
+    "over",
+    "inside",
+    "inside of",
+    "under",
+    "next",
+    "the next",
+    "no more than",
+    "less than",
+}
 _FEW = {"a": 1, "an": 1, "one": 1, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3}
 _FEW.update({"several": 4, "the next few": 3, "a handful of": 3})
 _UNIT_MONTHS = {"day": 1 / DAYS_PER_MONTH, "week": 7 / DAYS_PER_MONTH, "fortnight": 14 / DAYS_PER_MONTH}
 _UNIT_MONTHS.update({"month": 1.0, "year": 12.0})
 
+# Whole month names only: "2 junior devs" and "10 decisions" are not dates.
 _ISO = re.compile(
     r"\b(20\d\d-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./](?:20)?\d\d|\d{1,2}(?:st|nd|rd|th)? (?:of )?"
-    rf"(?:{_MONTH_RE})\w*(?:,? 20\d\d)?|(?:{_MONTH_RE})\w* \d{{1,2}}(?:st|nd|rd|th)?(?:,? 20\d\d)?)\b",
+    rf"(?:{_MONTH_RE})\b\.?(?:,? 20\d\d)?|(?:{_MONTH_RE})\.? \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? 20\d\d)?)(?!\w)",
     re.I,
 )
 _MONEY_BEFORE = re.compile(r"(\d\s*(k|m|mm)?|[$€£]|usd|eur|gbp|dollars?|euros?)\s*$", re.I)
+_RATE_BEFORE = re.compile(
+    r"(?:\b(?:per|every|each|once|twice|times)|\d[\w,.]*\s+\w+s|[$€£]\s*\d[\w,.]*)\s*$", re.I
+)
 _NEGATED = re.compile(r"\b(?:not|isn'?t|won'?t be|never)\s*$", re.I)
-_VERB_MONTHS = {"may", "march", "jan", "sat", "sun"}
+_VERB_MONTHS = {"may", "march"}  # also verbs: "we may need it"
 
 
 def _shape(when: date, today: date) -> dict[str, Any]:
@@ -211,7 +228,12 @@ def _period(match: re.Match[str], today: date) -> tuple[date, date, str] | None:
         start, end = _next_occurrence(lambda y: _season(first, y), today, year, future_start=future_start)
         return start, end, "span"
     if groups.get("half") or groups.get("h"):
-        second = (groups.get("h") == "2") or (groups.get("half") or "").lower() in ("second", "2nd", "latter", "back")
+        second = (groups.get("h") == "2") or (groups.get("half") or "").lower() in (
+            "second",
+            "2nd",
+            "latter",
+            "back",
+        )
 
         def half(y: int) -> tuple[date, date]:
             return (date(y, 7, 1), date(y, 12, 31)) if second else (date(y, 1, 1), date(y, 6, 30))
@@ -245,7 +267,16 @@ def _period(match: re.Match[str], today: date) -> tuple[date, date, str] | None:
 def _unit_period(unit: str, rel: str, today: date) -> tuple[date, date, str] | None:
     if not rel:
         return None  # "a year" is a span (see _RELATIVE), "the year" / "next year" a period
-    upcoming = ("next", "nxt", "coming", "upcoming", "the coming", "this coming", "the upcoming", "the following")
+    upcoming = (
+        "next",
+        "nxt",
+        "coming",
+        "upcoming",
+        "the coming",
+        "this coming",
+        "the upcoming",
+        "the following",
+    )
     ahead = 1 if rel.startswith(upcoming) else 0
     if unit in ("week", "wk"):
         start = today - timedelta(days=today.weekday()) + timedelta(weeks=ahead)
@@ -319,7 +350,9 @@ def _named(converted: str, today: date, requested: bool) -> tuple[date, tuple[in
         elif groups.get("season") or groups.get("holiday") or groups.get("year") or groups.get("half"):
             if not (framed or requested or groups.get("y")):
                 continue
-            if groups.get("season") and re.match(r"\s*(boot|framework|cleaning|sale|collection|intern)", converted[match.end() :], re.I):
+            if groups.get("season") and re.match(
+                r"\s*(boot|framework|cleaning|sale|collection|intern)", converted[match.end() :], re.I
+            ):
                 continue
             if groups.get("year") and int(groups["year"]) < today.year:
                 continue  # "since 2019": the past is not a timeline
@@ -337,39 +370,52 @@ def _named(converted: str, today: date, requested: bool) -> tuple[date, tuple[in
 # ---- relative spans ---------------------------------------------------------------------------
 
 
-def find_span_months(text: str) -> tuple[float, tuple[int, int]] | None:
-    """A relative span in months, upper bound of a range ("18-24 months" -> 24.0), with its span."""
-    converted = words_to_digits(text)
-    for pattern, months in ((_YEAR_AND_HALF, 18.0), (_HALF_YEAR, 6.0)):
-        match = pattern.search(converted)
-        if match:
-            return months, match.span()
-    match = _COMING.search(converted)
-    if match:
-        return (3.0 if match.group("unit").lower() == "months" else 0.7), match.span()
-    match = _RELATIVE.search(converted)
-    if not match:
-        return None
-    amount_text = match.group("c") if match.group("c") and match.group("c") != "so" else None
-    amount_text = amount_text or match.group("b") or match.group("a")
+def _span_of(match: re.Match[str]) -> tuple[float, str] | None:
+    """(months, unit) of a relative span; a range counts to its upper bound."""
+    upper = match.group("c") if match.group("c") and match.group("c") != "so" else None
+    amount_text = upper or match.group("b") or match.group("a")
     amount = float(amount_text) if amount_text[0].isdigit() else _FEW.get(amount_text.lower())
     if amount is None:
         return None
-    return amount * _UNIT_MONTHS[_unit_of(match.group("unit"))], match.span()
+    unit = _unit_of(match.group("unit"))
+    return amount * _UNIT_MONTHS[unit], unit
+
+
+def _fixed_span(converted: str) -> tuple[float, str, tuple[int, int]] | None:
+    match = _HALF_YEAR.search(converted)
+    if match:
+        return 6.0, "month", match.span()
+    match = _COMING.search(converted)
+    if match:
+        weeks = match.group("unit").lower() == "weeks"
+        return (3 * _UNIT_MONTHS["week"], "week", match.span()) if weeks else (3.0, "month", match.span())
+    return None
+
+
+def _after(today: date, months: float, unit: str) -> date:
+    if unit in ("month", "year") and months.is_integer():
+        return _add_months(today, int(months))  # calendar months: "in 3 months" from Nov 24 is Feb 24
+    return today + timedelta(days=round(months * DAYS_PER_MONTH))
+
+
+def find_span_months(text: str) -> tuple[float, tuple[int, int]] | None:
+    """A relative span in months, upper bound of a range ("18-24 months" -> 24.0), with its span."""
+    converted = words_to_digits(text)
+    fixed = _fixed_span(converted)
+    if fixed:
+        return fixed[0], fixed[2]
+    match = _RELATIVE.search(converted)
+    span = _span_of(match) if match else None
+    return (span[0], match.span()) if span and match else None
 
 
 def _relative(converted: str, today: date, requested: bool) -> tuple[date | str, tuple[int, int]] | None:
     match = _THIS_TIME_NEXT_YEAR.search(converted)
     if match:
         return today + relativedelta(years=1), match.span()
-    for pattern, months in ((_YEAR_AND_HALF, 18), (_HALF_YEAR, 6)):
-        match = pattern.search(converted)
-        if match:
-            return _add_months(today, months), match.span()
-    match = _COMING.search(converted)
-    if match:
-        weeks = match.group("unit").lower() == "weeks"
-        return today + (relativedelta(weeks=3) if weeks else relativedelta(months=3)), match.span()
+    fixed = _fixed_span(converted)
+    if fixed:
+        return _after(today, fixed[0], fixed[1]), fixed[2]
     for match in _RELATIVE.finditer(converted):
         lead = (match.group("lead") or "").lower()
         if _NEGATED.search(converted[: match.start()]):
@@ -378,19 +424,18 @@ def _relative(converted: str, today: date, requested: bool) -> tuple[date | str,
             continue
         if not (lead in _LEADS or requested or match.group("b") or match.group("c") or match.group("tail")):
             continue
-        upper = match.group("c") if match.group("c") and match.group("c") != "so" else None
-        amount_text = upper or match.group("b") or match.group("a")
-        amount = float(amount_text) if amount_text[0].isdigit() else _FEW.get(amount_text.lower())
-        if amount is None:
+        if (
+            not lead
+            and match.group("a").lower() in ("a", "an")
+            and _RATE_BEFORE.search(converted[: match.start()])
+        ):
+            continue  # "10 decisions a day", "twice a month": a rate, not a span
+        span = _span_of(match)
+        if span is None:
             continue
-        unit = _unit_of(match.group("unit"))
-        months = amount * _UNIT_MONTHS[unit]
-        if months > MAX_MONTHS:
+        if span[0] > MAX_MONTHS:
             return OUT_OF_RANGE, match.span()
-        if unit in ("month", "year") and float(months).is_integer():
-            # Calendar months: "in 3 months" from Nov 24 is Feb 24.
-            return _add_months(today, int(months)), match.span()
-        return today + timedelta(days=round(months * DAYS_PER_MONTH)), match.span()
+        return _after(today, *span), match.span()
     return None
 
 

@@ -104,3 +104,12 @@ def test_multi_fact_answers_are_read_back_in_plain_words(playbook: Playbook) -> 
     assert "qualify and score website leads" in sentence
     assert not needs_readback({**answers, "readback": _answer("readback", {"confirmed": True})})
     assert not needs_readback({k: {**v, "multi": False} for k, v in answers.items()})
+
+
+def test_a_need_in_one_clause_of_a_multi_fact_message_is_found(playbook: Playbook) -> None:
+    classifier = playbook.need_classifier()
+    said = "CFO here, 200 people, fintech, Berlin - we need to get leads into salesforce automatically"
+    assert classifier.classify_message(said, requested=False).use_case == "crm_routing"
+    assert classifier.classify_message("I'm the VP of sales, 200 people, fintech in Berlin", requested=False).status == (
+        "unmatched"
+    )

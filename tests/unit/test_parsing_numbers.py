@@ -24,10 +24,16 @@ def subset(actual: dict[str, Any] | None, expected: dict[str, Any]) -> bool:
     ("text", "expected"),
     [
         ("between 15 and 25k", {"amount": 15000, "amount_max": 25000, "annual_amount": 20000}),
-        ("somewhere between 15 and 25 thousand a year", {"amount": 15000, "amount_max": 25000, "period": "year"}),
+        (
+            "somewhere between 15 and 25 thousand a year",
+            {"amount": 15000, "amount_max": 25000, "period": "year"},
+        ),
         ("fifteen to twenty-five thousand", {"amount": 15000, "amount_max": 25000}),
         ("15-25k", {"amount": 15000, "amount_max": 25000}),
-        ("£15k to £25k per annum", {"amount": 15000, "amount_max": 25000, "currency": "GBP", "period": "year"}),
+        (
+            "£15k to £25k per annum",
+            {"amount": 15000, "amount_max": 25000, "currency": "GBP", "period": "year"},
+        ),
         ("roughly 30 thousand euros a year", {"amount": 30000, "currency": "EUR", "period": "year"}),
         ("thirty thousand euros annually", {"amount": 30000, "currency": "EUR", "annual_amount": 30000}),
         ("about thirty grand", {"amount": 30000}),
@@ -112,12 +118,16 @@ def test_sizes_are_bounded_ints() -> None:
     assert parse_company_size("10000001 people") is None
 
 
-@pytest.mark.parametrize("text", ["in 2-3 months", "we are 10-15 people", "2", "we got 500+ leads last month"])
+@pytest.mark.parametrize(
+    "text", ["in 2-3 months", "we are 10-15 people", "2", "we got 500+ leads last month"]
+)
 def test_not_money(text: str) -> None:
     assert parse_budget(text) is None
 
 
-@pytest.mark.parametrize("text", ["we are 5k in revenue", "500+ leads a month", "we grew 20%", "in 3-6 months"])
+@pytest.mark.parametrize(
+    "text", ["we are 5k in revenue", "500+ leads a month", "we grew 20%", "in 3-6 months"]
+)
 def test_not_a_size_outside_the_question(text: str) -> None:
     assert find_company_size(text) is None
 

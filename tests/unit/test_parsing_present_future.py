@@ -31,12 +31,18 @@ def values(text: str, requested: str | None = None) -> dict[str, Any]:
         ("we're 12 and plan to hire 8 more this year", 12, (20, 1)),
         ("We're a team of five, aiming for twenty by 2028", 5, (20, 25)),
         ("3-person startup, on track to 10+ staff within a year and a half", 3, (10, 18)),
+        ("We're 4 of us today planning to be 12 in two years", 4, (12, 24)),
+        ("we have 30 employees hoping to double by 2028", 30, (60, 25)),
     ],
 )
 def test_present_size_and_growth_plan_in_one_message(text: str, size: int, growth: tuple[int, int]) -> None:
     found = values(text)
     assert found["company_size"]["employees"] == size
-    assert found["growth_plan"] == {"growing": True, "expected_employees": growth[0], "within_months": growth[1]}
+    assert found["growth_plan"] == {
+        "growing": True,
+        "expected_employees": growth[0],
+        "within_months": growth[1],
+    }
     assert "timeline" not in found  # a growth horizon is never a buying timeline
 
 
@@ -80,7 +86,10 @@ def test_buying_timelines_are_not_growth_plans(text: str) -> None:
         ("Yes, we're hiring 5 devs this quarter", {"growing": True, "expected_employees": 5}),
         ("nope, not in the near future", {"growing": False}),
         ("not at the moment", {"growing": False}),
-        ("hopefully, headcount should be ~30 in a couple of years", {"expected_employees": 30, "within_months": 24}),
+        (
+            "hopefully, headcount should be ~30 in a couple of years",
+            {"expected_employees": 30, "within_months": 24},
+        ),
     ],
 )
 def test_growth_answers(text: str, expected: dict[str, Any]) -> None:
@@ -93,6 +102,8 @@ def test_growth_answer_does_not_set_size_or_timeline() -> None:
     assert found == {"growth_plan": {"growing": True, "expected_employees": 15, "within_months": 13}}
 
 
-@pytest.mark.parametrize("text", ["we grew 20% last year", "we plan to spend 20k", "hello", "we hope to launch in Q3"])
+@pytest.mark.parametrize(
+    "text", ["we grew 20% last year", "we plan to spend 20k", "hello", "we hope to launch in Q3"]
+)
 def test_no_growth_plan(text: str) -> None:
     assert find_growth_plan(text, TODAY) is None

@@ -57,12 +57,20 @@ def test_someone_else_is_not_the_visitors_role(text: str) -> None:
 
 
 def test_need_with_a_role_word_is_a_need() -> None:
-    found = extract_fields("hand each new enquiry to whoever owns that account", today=TODAY, requested="need")
+    found = extract_fields(
+        "hand each new enquiry to whoever owns that account", today=TODAY, requested="need"
+    )
     assert set(found) == {"need"}
 
 
 @pytest.mark.parametrize(
-    "text", ["Head of Operations", "Director of Operations", "I'm the Head of Operations", "Manager of Customer Success"]
+    "text",
+    [
+        "Head of Operations",
+        "Director of Operations",
+        "I'm the Head of Operations",
+        "Manager of Customer Success",
+    ],
 )
 def test_department_is_not_a_company(text: str) -> None:
     assert find_explicit_company(text) is None
@@ -99,3 +107,9 @@ def test_title_given_as_the_company_name_is_a_role() -> None:
 )
 def test_is_title_only(text: str, title_only: bool) -> None:
     assert is_title_only(text) is title_only
+
+
+def test_a_region_in_a_title_is_not_the_location() -> None:
+    found = extract_fields("Head of EMEA Partnerships at Globex", today=TODAY)
+    assert "country" not in found
+    assert found["company_name"].value == {"name": "Globex"}

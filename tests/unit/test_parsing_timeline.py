@@ -100,7 +100,12 @@ def test_periods_roll_forward(today: date, text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "status"),
-    [("No rush", "no_rush"), ("not now", "no_rush"), ("no fixed deadline", "no_rush"), ("dunno yet", "not_sure")],
+    [
+        ("No rush", "no_rush"),
+        ("not now", "no_rush"),
+        ("no fixed deadline", "no_rush"),
+        ("dunno yet", "not_sure"),
+    ],
 )
 def test_timeline_statuses(text: str, status: str) -> None:
     value = parse_timeline(text, TODAY)
@@ -135,8 +140,17 @@ def test_not_a_timeline_outside_the_question(text: str) -> None:
 
 
 def test_timeline_volunteered_with_other_fields() -> None:
-    found = extract_fields("We're a 40-person agency in Leeds and want this live before Christmas", today=TODAY)
+    found = extract_fields(
+        "We're a 40-person agency in Leeds and want this live before Christmas", today=TODAY
+    )
     values: dict[str, Any] = {k: v.value for k, v in found.items()}
     assert values["timeline"]["date"] == "2026-12-24"
     assert values["company_size"]["employees"] == 40
     assert values["country"]["country"] == "GB"
+
+
+@pytest.mark.parametrize(
+    "text", ["we have 2 junior developers", "we make 10 decisions a day", "twice a month"]
+)
+def test_words_and_rates_are_not_dates_even_when_asked(text: str) -> None:
+    assert parse_timeline(text, TODAY) is None
