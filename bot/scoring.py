@@ -32,9 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from bot.describe import describe, money
 from bot.playbook import Playbook
@@ -93,6 +95,12 @@ class ScoreResult:
         lines = [f"{c.name}: {c.points:g}/{c.max_points:g} ({c.status}) - {c.reason}" for c in self.criteria]
         lines += [f"signal {s['name']}: {s['points']:+g} - {s['reason']}" for s in self.signals]
         return lines + self.notes
+
+
+def _months_after(today: date, months: float) -> date:
+    """The day `months` calendar months after `today` (fractions of a month as days)."""
+    whole = int(months)
+    return today + relativedelta(months=whole) + timedelta(days=round((months - whole) * 30.44))
 
 
 def _round(value: float) -> int:
@@ -164,13 +172,14 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
             return result("missed", 0, "No rush to go live", "timeline")
         if value.get("status") != "date" or not value.get("date"):
             return result("unknown", unknown_share, "Timeline not sure yet: scored as unknown")
-        months = (date.fromisoformat(str(value["date"])) - today).days / 30.44
+        live = date.fromisoformat(str(value["date"]))
         when = describe("timeline", value)
-        if months <= playbook.timeline.qualified_within_months:
+        # Calendar months, not days / 30.44: "in 1-3 months" (today + 3 months) is within 3 months.
+        if live <= _months_after(today, playbook.timeline.qualified_within_months):
             return result(
                 "met", 1, f"Live {when}, within {playbook.timeline.qualified_within_months:g} months"
             )
-        if months <= playbook.timeline.nurture_within_months:
+        if live <= _months_after(today, playbook.timeline.nurture_within_months):
             return result(
                 "partial",
                 0.5,

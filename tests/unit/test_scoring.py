@@ -218,3 +218,13 @@ def test_careers_page_takes_points_and_hints_job_seeker(playbook: Playbook) -> N
     assert "Website behaviour hints at: job seeker (not decisive)" in result.notes
     odd = score_lead({**buyer(), "signals": {"pages": {"careers_page": "many", "nope": 3}}}, playbook, today=TODAY)
     assert odd.signals == []
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 24), date(2026, 11, 30), date(2027, 1, 31), date(2027, 2, 28)])
+def test_the_in_1_3_months_button_is_within_three_months_on_any_day(playbook: Playbook, today: date) -> None:
+    from bot.extract import extract_fields
+
+    timeline = extract_fields("In 1-3 months", today=today, requested="timeline")["timeline"].value
+    assert criterion(score_lead(buyer(timeline=timeline), playbook, today=today), "timeline").status == "met"
+    later = extract_fields("In 3-6 months", today=today, requested="timeline")["timeline"].value
+    assert criterion(score_lead(buyer(timeline=later), playbook, today=today), "timeline").status == "partial"
