@@ -64,6 +64,20 @@ def times_asked(tracker: Tracker, field: str) -> int:
     )
 
 
+def previous_reply(tracker: Tracker) -> list[str]:
+    """Response names of the assistant's reply to the visitor's previous message."""
+    users = 0
+    names: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif users == 1 and event.get("event") == "bot":
+            names.append(str((event.get("metadata") or {}).get("utter_action") or ""))
+    return names
+
+
 def first_message_metadata(tracker: Tracker) -> Mapping[str, Any]:
     """Metadata the channel sent with the visitor's first message (page, referrer, UTM)."""
     for event in tracker.events:

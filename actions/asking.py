@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.answers import answers_from_tracker
+from actions.answers import answers_from_tracker, previous_reply
 from bot.needs import SOMETHING_ELSE
 from bot.playbook import Playbook
 from bot.readback import READBACK_CHANGE, READBACK_YES, readback_sentence
@@ -34,7 +34,9 @@ class ActionAskNeed(Action):
         use_cases = self._playbook().use_cases
         candidates = [key for key in (pending or {}).get("candidates") or [] if key in use_cases]
         if not candidates:
-            dispatcher.utter_message(response="utter_ask_need")
+            # Asked again right after the visitor told us something else: acknowledge, don't parrot.
+            again = "utter_ask_need" in previous_reply(tracker)
+            dispatcher.utter_message(response="utter_ask_need_again" if again else "utter_ask_need")
             return []
         buttons = [{"title": use_cases[key].label, "payload": use_cases[key].label} for key in candidates]
         buttons.append({"title": SOMETHING_ELSE, "payload": SOMETHING_ELSE})

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
-from actions.answers import now_iso, yes_no_slot
+from actions.answers import now_iso, previous_reply, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.flow import free_text_allowed, unparsed_answer
 from bot.nurture.conversation import is_active as followup_active
@@ -163,26 +163,12 @@ _AGAIN = {
 ESCALATING = frozenset([*_AGAIN, *_AGAIN.values()])
 
 
-def _previous_reply(tracker: Tracker) -> list[str]:
-    """Response names of the assistant's reply to the visitor's previous message."""
-    users = 0
-    names: list[str] = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                break
-        elif users == 1 and event.get("event") == "bot":
-            names.append(str((event.get("metadata") or {}).get("utter_action") or ""))
-    return names
-
-
 def _reply_to_miss(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
     """First miss: `response`; second in a row: offer skip / a person; third: keep the words and move on.
 
     The same fallback text is never sent twice in a row.
     """
-    previous = set(_previous_reply(tracker)) & ESCALATING
+    previous = set(previous_reply(tracker)) & ESCALATING
     if not previous:
         dispatcher.utter_message(response=response)
         return []
@@ -242,6 +228,35 @@ DIGRESSIONS = {
     "chitchat": "utter_chitchat",
     "out_of_scope": "utter_out_of_scope",
 }
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's fallback when no rule fits: never drops the message, never the same words twice.
+
+    Rasa's own version reverts the visitor's message (it is lost for the conversation) and
+    always says the same sentence. Here the message stays, the reply escalates (rephrase,
+    then skip / talk to a person, then the words are kept as the answer), and an open
+    question is asked again.
+    """
+
+    def name(self) -> str:
+        """Overrides Rasa's default action of this name."""
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Reply to a message nothing else could handle, then carry on with the form."""
+        if tracker.active_loop_name != "bant_form":
+            said_before = "utter_anything_else" in previous_reply(tracker)
+            dispatcher.utter_message(response="utter_default" if said_before else "utter_anything_else")
+            return []
+        events = (
+            []
+            if _answered_by_latest_message(tracker)
+            else _reply_to_miss(dispatcher, tracker, "utter_ask_rephrase")
+        )
+        return [*events, FollowupAction("bant_form")]
 
 
 class ActionDigression(_UsesPlaybook, Action):

@@ -20,7 +20,7 @@ from actions import deps
 from actions.answers import answer_slot, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import extract_fields
-from bot.flow import SURE, free_text_allowed, unparsed_answer
+from bot.flow import SURE, free_text_allowed, unparsed_answer, yes_or_no
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
 from bot.parsing.names import is_question
@@ -163,13 +163,17 @@ class ActionExtractFields(Action):
         """Answer to the consent or growth question from affirm / deny / decline."""
         if requested == "readback":
             said = text.strip().lower()
-            if intent == "affirm" or said == READBACK_YES.lower():
+            said_yes = yes_or_no(text) if intent not in ("affirm", "deny", "decline") else None
+            if intent == "affirm" or said == READBACK_YES.lower() or said_yes:
                 return yes_no_slot("readback", text, {"confirmed": True})
-            if intent in ("deny", "decline") or said == READBACK_CHANGE.lower():
+            if intent in ("deny", "decline") or said == READBACK_CHANGE.lower() or said_yes is False:
                 return yes_no_slot("readback", text, {"confirmed": False, "stage": "changing"})
             return None
         if intent not in ("affirm", "deny", "decline"):
-            return None
+            said_yes = yes_or_no(text)  # "ja", "passt, yes": the classifier may not know them
+            if said_yes is None:
+                return None
+            intent = "affirm" if said_yes else "deny"
         yes = intent == "affirm"
         if requested == "consent":
             return yes_no_slot(

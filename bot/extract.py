@@ -8,6 +8,7 @@ the answer to the question being asked. Never raises; long input is capped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +41,11 @@ _RESEARCHING = (
     "just researching", "just looking", "researching", "research", "browsing", "just browsing", "exploring",
     "looking around", "curious", "just curious", "not sure yet what", "checking options", "comparing tools",
 )  # fmt: skip
+
+#: A year named right after "for"/"in"/"per" in a budget sentence is the budget's year, not a go-live date.
+_BUDGET_PERIOD = re.compile(
+    r"\b(?:for|in|per|over)\s+(?:the\s+)?(?:this|next|the)\s+(?:fiscal\s+|financial\s+)?year\s*$", re.I
+)
 
 #: Fields whose answer must have a recognisable form; an unreadable answer gets a re-prompt.
 PARSED = ("budget", "company_size", "timeline", "country", "industry", "role")
@@ -129,6 +135,9 @@ def extract_fields(
     budget = find_budget(text, requested=requested == "budget", exclude=taken)
     if budget:
         _put(found, "budget", said, budget[0], requested)
+        if timeline and requested != "timeline" and _BUDGET_PERIOD.search(text[: timeline[1][1]]):
+            # "70k for this year": the year the money is for, not when they want to be live.
+            found.pop("timeline", None)
     # A company or person name is answered in its own words: "Acme Robotics" names a company,
     # it does not say the industry; "Berlin Bakery" does not say the country.
     naming = requested in ("company_name", "name") and free_text

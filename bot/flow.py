@@ -66,6 +66,23 @@ def looks_like_a_name(text: str) -> bool:
     return 0 < len(words) <= 5 and "?" not in text and not _QUESTION_START.match(text)
 
 
+_YES = re.compile(
+    r"^\W*(yes|yeah|yea|yep|yup|ya|ja|jawohl|oui|si|sí|sure|ok|okay|k|kk|fine|passt|alright|"
+    r"go ahead|of course|please do|absolutely|definitely|certainly|correct|right|that's right|👍)\b",
+    re.I,
+)
+_NO = re.compile(r"^\W*(no|nope|nah|nein|non|not really|rather not|i'?d rather not|don'?t|no thanks|👎)\b", re.I)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True / False for a reply that starts with a yes or a no in common forms ("ja", "passt, yes"), else None."""
+    if _NO.match(text):
+        return False
+    if _YES.match(text) or re.search(r"\b(yes|yeah|yep)\b", text, re.I):
+        return True
+    return None
+
+
 def free_text_allowed(
     intent: str | None, confidence: float, text: str | None = None, requested: str | None = None
 ) -> bool:
@@ -186,4 +203,5 @@ __all__ = [
     "is_knocked_out",
     "open_questions",
     "unparsed_answer",
+    "yes_or_no",
 ]

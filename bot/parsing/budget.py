@@ -15,7 +15,7 @@ from bot.parsing.numbers import (
     words_to_digits,
 )
 
-_CUR_SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP"}
+_CUR_SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD"}
 _CUR_WORD = {
     "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "us$": "USD",
     "eur": "EUR", "euro": "EUR", "euros": "EUR",
@@ -35,9 +35,10 @@ _PERIOD = [
 ]
 _PER_YEAR = {"year": 1, "month": 12, "quarter": 4, "week": 52, "total": 1, None: 1}
 
-_NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"
-_SUF = r"(?:k|m|mm|mio|bn|thousand|million|grand)\b"
-_CUR_PRE = r"(?:[$€£]|us\$|usd|eur|gbp|chf|cad|aud)"
+_NUM = r"\d{1,3}(?:[.,\s'’]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"
+_SUF = r"(?:k|m|mm|mio|bn|thousand|thou|million|grand)\b"
+# Longest first: "C$40k" is Canadian, "A$20k" Australian, "US$" American.
+_CUR_PRE = r"(?:us\$|ca\$|c\$|au\$|a\$|[$€£]|usd|eur|gbp|chf|cad|aud)"
 _CUR_POST = r"(?:[$€£]|usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks|quid|francs?)"
 _AMOUNT = rf"(?P<pre>{_CUR_PRE})?\s?(?P<num>{_NUM})\s?(?P<suf>{_SUF})?\s?(?P<post>{_CUR_POST})?(?![\w])"
 AMOUNT_RE = re.compile(_AMOUNT, re.IGNORECASE)

@@ -19,6 +19,7 @@ OUT_OF_RANGE = "out_of_range"
 _SUFFIX = {
     "k": 1e3,
     "thousand": 1e3,
+    "thou": 1e3,
     "grand": 1e3,
     "m": 1e6,
     "mm": 1e6,
@@ -79,7 +80,7 @@ def words_to_digits(text: str) -> str:
 
 def to_number(digits: str, suffix: str | None = None) -> float | None:
     """'100.000' / '100,000' / '100 000' / '1.5' (+ 'k', 'm', 'thousand') -> float (may be inf)."""
-    raw = digits.strip().replace("\u00a0", " ")
+    raw = digits.strip().replace("\u00a0", " ").replace("'", " ").replace("’", " ")  # Swiss 30'000
     if not raw or not any(ch.isdigit() for ch in raw) or not raw.isascii():
         return None
     # Groups of exactly three digits after a separator are thousands: 100.000, 1,250,000, 100 000.

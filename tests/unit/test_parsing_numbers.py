@@ -136,3 +136,20 @@ def test_money_is_finite() -> None:
     for text in ("$50k", "between 15 and 25k", "roughly 30 thousand euros a year"):
         value = parse_budget(text)
         assert value is not None and math.isfinite(value["annual_amount"])
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [("C$40k annually", 40000, "CAD"), ("A$20k per annum", 20000, "AUD"), ("CHF 30'000", 30000, "CHF"),
+     ("about 25 thou", 25000, None), ("US$15k", 15000, "USD")],
+)
+def test_currency_prefixes_and_swiss_thousands(text: str, amount: float, currency: str | None) -> None:
+    budget = extract_fields(text, today=TODAY, requested="budget")["budget"].value
+    assert (budget["amount"], budget["currency"]) == (amount, currency)
+
+
+def test_the_year_a_budget_is_for_is_not_a_go_live_date() -> None:
+    found = extract_fields("we've set aside about 70k for this year", today=TODAY, requested="budget")
+    assert "timeline" not in found and found["budget"].value["amount"] == 70000
+    live = extract_fields("5k a month, live next month", today=TODAY, requested="budget")
+    assert "timeline" in live
