@@ -21,7 +21,7 @@ from bot.parsing.decline import is_decline
 from bot.parsing.email import find_email
 from bot.parsing.geo import find_country
 from bot.parsing.growth import find_growth_plan, parse_growth_plan
-from bot.parsing.knockout import detect_knockout
+from bot.parsing.knockout import SURE_SPAM, detect_knockout
 from bot.parsing.lexicon import find_industry, find_use_case, nlp
 from bot.parsing.names import (
     clean_free_text,
@@ -170,7 +170,7 @@ def extract_fields(
     if company:
         found["company_name"] = Extracted("company_name", said, company[0])
     knockout = detect_knockout(text)
-    if knockout and (knockout["kind"] != "spam" or not found):
+    if knockout and (knockout["kind"] != "spam" or not found or SURE_SPAM.search(text)):
         found["knockout"] = Extracted("knockout", clean_free_text(text), knockout)
 
     if requested and requested not in found:

@@ -17,7 +17,8 @@ _PITCHED_SERVICES = (
     r"offshore (?:development|team)|digital marketing|marketing services|content writing|copywriting|data entry|"
     r"virtual assistants?|ppc|google ads management|social media (?:management|marketing)|email lists?|"
     r"b2b data|contact lists?|appointment setting|lead lists?|cold (?:email|calling)|guest post(?:ing)?|"
-    r"white[- ]label)"
+    r"white[- ]label|dedicated (?:dev(?:elopment)? |software |engineering )?teams?|staff augmentation|"
+    r"nearshore (?:development|team)|(?:high[- ]da|dofollow) links)"
 )
 # "Do you have openings next week?" asks for a meeting slot, not a job.
 _NOT_A_MEETING = r"(?!\s+(?:for|on|this|next|tomorrow|today|at|to|later|left|available|in (?:the|your) cal))"
@@ -71,6 +72,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:help|get|bring|boost|increase|grow|drive|double|triple|generate|improve) (?:you|your)\b|"
             r"(?:would you be|are you) interested in (?:our|my) (?:services|offer|solution|product|proposal)|"
             r"partnership (?:proposal|opportunity)|"
+            r"\boffer(?:ing)? you (?:our|my|a)\b|"
+            r"(?:could|can|may) (?:i|we) (?:get|grab|have|book) (?:\d+|a few|five|ten|fifteen) ?min(?:ute)?s? "
+            r"(?:of|with) your\b|"
             r"(?:i'?d|i would|we'?d|we would) (?:like|love) to (?:pitch|offer|sell|introduce (?:you to )?our|"
             r"show you how (?:we|our))|can i (?:pitch|sell)|our agency can|white[- ]label|"
             r"(?:more|extra) traffic to your|rank (?:you|your (?:site|website|business)) (?:higher|on|#?1)|"
@@ -84,12 +88,15 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"(viagra|cialis|casino|betting tips|crypto (giveaway|investment)|bitcoin doubler|forex signals|"
             r"loan offer|click here|earn \$?\d+ (a|per) (day|week)|make money fast|free money|porn|"
-            r"whatsapp me|telegram me)",
+            r"whatsapp me|telegram me|buy (?:backlinks|followers|likes|links)|cheap (?:seo|backlinks|links)|"
+            r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly)/\w+)",
             re.I,
         ),
     ),
 ]
 _URL = re.compile(r"https?://|www\.", re.I)
+#: Unmistakable spam: counts even when the message also looks like it says a budget ("links for $5").
+SURE_SPAM = re.compile(r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly)/\w+|cheap (?:seo|backlinks|links)|buy backlinks", re.I)
 
 
 def detect_knockout(text: str) -> dict[str, Any] | None:

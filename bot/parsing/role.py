@@ -37,7 +37,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "owner",
         re.compile(
             rf"\b{_OWNER_NOT_ROLE}(?:business\s+|company\s+|shop\s+|store\s+)?owner\b|\bproprietor\b|"
-            r"\bpartner at\b|\bmanaging partner\b",
+            r"\bpartner at\b|\bmanaging partner\b|"
+            r"\bi (?:own|run) (?:the|a|my|our|this) (?:[\w-]+ ){0,3}?(?:company|business|firm|agency|shop|store|chain|"
+            r"practice|studio|startup|restaurant|clinic)\b",
             re.I,
         ),
     ),
@@ -210,7 +212,10 @@ def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tu
                 start = min(start, match.start())
             if not _own(text, start, end, requested):
                 continue
-            return {"title": _title(text, (start, end), seniority), "seniority": seniority}, (start, end)
+            title = _title(text, (start, end), seniority)
+            if re.match(r"i (?:own|run)\b", title, re.I):
+                title = "Owner"  # "I own the company" says the role, not a title to keep
+            return {"title": title, "seniority": seniority}, (start, end)
     return None
 
 

@@ -107,3 +107,20 @@ def test_declines_that_name_the_field(requested: str, text: str) -> None:
 )
 def test_not_a_decline(text: str) -> None:
     assert not is_decline(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "We're a software agency offering dedicated teams from $25/hr. Could I get 15 mins with your CTO?",
+            "vendor_pitch",
+        ),
+        ("we want to offer you our development team", "vendor_pitch"),
+        ("CHEAP SEO BACKLINKS!!! 1000 high DA links for $5 >>> bit.ly/xx99links", "spam"),
+    ],
+)
+def test_pitches_and_link_spam_even_with_an_amount_in_them(text: str, kind: str) -> None:
+
+    found = extract_fields(text, today=date(2026, 11, 24), requested="need")
+    assert found["knockout"].value == {"kind": kind}

@@ -113,3 +113,16 @@ def test_a_region_in_a_title_is_not_the_location() -> None:
     found = extract_fields("Head of EMEA Partnerships at Globex", today=TODAY)
     assert "country" not in found
     assert found["company_name"].value == {"name": "Globex"}
+
+
+def test_owning_the_business_is_the_owner_role() -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields("I own a chain of estate agents in Bristol, 60 staff", today=date(2026, 11, 24))
+    assert found["role"].value == {"title": "Owner", "seniority": "owner"}
+    assert found["industry"].value == {"industry": "real_estate"}
+    assert extract_fields("we manufacture packaging", today=date(2026, 11, 24), requested="industry")[
+        "industry"
+    ].value == {"industry": "manufacturing"}
