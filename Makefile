@@ -11,6 +11,9 @@ MODEL     := models/banter.tar.gz
 TRAINING  := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
+# Let TensorFlow use both cores when training (Rasa reads these).
+export TF_INTRA_OP_PARALLELISM_THREADS ?= 2
+export TF_INTER_OP_PARALLELISM_THREADS ?= 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 FORCE:
