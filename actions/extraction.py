@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 YES_NO = ("consent", "growth_plan", "readback")
 
 #: Messages that ask for something rather than answer: never kept as the answer to a question.
-EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback", "goodbye")
+EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback")
 
 #: Intents whose text still describes a need when the need question is open
 #: ("we need payroll software" sounds out of scope, but it is the visitor's answer).
@@ -104,6 +104,9 @@ class ActionExtractFields(Action):
         )
         if isinstance(pending, dict):
             found.pop("need", None)
+        previous_need = tracker.get_slot("need")
+        if requested != "need" and isinstance(previous_need, dict) and previous_need.get("value"):
+            found.pop("need", None)  # "we're mid-migration to a new CRM" is not a new need
         if (
             requested in FIELDS
             and requested not in found

@@ -144,6 +144,8 @@ def extract_fields(
     role = find_role(text, requested=requested == "role")
     if naming and role and not is_title_only(text):
         role = None  # only a bare title ("Head of Operations") given as a name is read as the role
+    if requested == "other_deciders":
+        role = None  # "my boss, the VP of Sales": titles in this answer are other people's
     if role:
         found["role"] = Extracted("role", said, role[0])
     place = None if naming else find_country(doc, requested=requested == "country")

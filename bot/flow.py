@@ -71,7 +71,9 @@ _YES = re.compile(
     r"go ahead|of course|please do|absolutely|definitely|certainly|correct|right|that's right|👍)\b",
     re.I,
 )
-_NO = re.compile(r"^\W*(no|nope|nah|nein|non|not really|rather not|i'?d rather not|don'?t|no thanks|👎)\b", re.I)
+_NO = re.compile(
+    r"^\W*(no|nope|nah|nein|non|not really|rather not|i'?d rather not|don'?t|no thanks|👎)\b", re.I
+)
 
 
 def yes_or_no(text: str) -> bool | None:
@@ -111,7 +113,10 @@ def is_answered(answer: Mapping[str, Any] | None) -> bool:
     """An answer counts when it has a usable value or was declined."""
     if not answer:
         return False
-    return bool(answer.get("declined")) or (answer.get("value") is not None and not answer.get("error"))
+    value = answer.get("value")
+    if isinstance(value, Mapping) and value.get("status") == "unsure" and not value.get("chosen"):
+        return False  # a need we were not sure about: the visitor picks the closest use case first
+    return bool(answer.get("declined")) or (value is not None and not answer.get("error"))
 
 
 def authority_of(answers: Answers, authority_map: Mapping[str, str]) -> str | None:

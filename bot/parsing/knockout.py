@@ -88,7 +88,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"(viagra|cialis|casino|betting tips|crypto (giveaway|investment)|bitcoin doubler|forex signals|"
             r"loan offer|click here|earn \$?\d+ (a|per) (day|week)|make money fast|free money|porn|"
-            r"whatsapp me|telegram me|buy (?:backlinks|followers|likes|links)|cheap (?:seo|backlinks|links)|"
+            r"whatsapp me|telegram me|whatsapp \+?\d|earn \d+\s?% |guaranteed (?:returns?|profits?|income)|\d+% guaranteed|"
+            r"buy (?:backlinks|followers|likes|links)|cheap (?:seo|backlinks|links)|"
             r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly)/\w+)",
             re.I,
         ),
@@ -96,7 +97,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 _URL = re.compile(r"https?://|www\.", re.I)
 #: Unmistakable spam: counts even when the message also looks like it says a budget ("links for $5").
-SURE_SPAM = re.compile(r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly)/\w+|cheap (?:seo|backlinks|links)|buy backlinks", re.I)
+SURE_SPAM = re.compile(
+    r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly)/\w+|cheap (?:seo|backlinks|links)|buy backlinks|whatsapp \+?\d|"
+    r"guaranteed (?:returns?|profits?|income)|\d+% guaranteed|earn \d+\s?% ",
+    re.I,
+)
 
 
 def detect_knockout(text: str) -> dict[str, Any] | None:

@@ -463,7 +463,17 @@ def find_timeline(
     A growth plan's horizon ("12 people in two years") is never a buying timeline, so
     future head-count clauses are left out. An impossible date gives {"error": "out_of_range"}.
     """
-    return find_date(present_only(text), today, requested=requested)
+    present = present_only(text)
+    not_before = _NOT_BEFORE.search(present)
+    if not_before and int(not_before.group(1)) >= today.year:
+        # "not before 2028": that year at the earliest; its end, as for any named year.
+        return _shape(date(int(not_before.group(1)), 12, 31), today), not_before.span()
+    return find_date(present, today, requested=requested)
+
+
+_NOT_BEFORE = re.compile(
+    r"\bnot (?:before|until|till|prior to|earlier than)\s+(?:the\s+)?(?:start of\s+)?(20\d\d)\b", re.I
+)
 
 
 def find_date(

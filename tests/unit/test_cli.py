@@ -10,8 +10,12 @@ from bot.cli import main
 from bot.settings import PROJECT_ROOT
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None,
-        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    stdin: str | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, str, str]:
     if stdin is not None and monkeypatch is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(argv)
@@ -37,10 +41,18 @@ def test_playbook_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 2 and "/nonexistent/playbook.yml" in err
 
 
-def test_score_from_stdin_with_raw_answers(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    profile = {"role": "VP of Sales", "company_size": "about 200 people", "industry": "fintech",
-               "country": "Germany", "budget": "40k a year", "timeline": "next month",
-               "need": "we want to qualify leads on our website"}
+def test_score_from_stdin_with_raw_answers(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = {
+        "role": "VP of Sales",
+        "company_size": "about 200 people",
+        "industry": "fintech",
+        "country": "Germany",
+        "budget": "40k a year",
+        "timeline": "next month",
+        "need": "we want to qualify leads on our website",
+    }
     code, out, _ = run(["score"], capsys, json.dumps(profile), monkeypatch)
     assert code == 0
     result = json.loads(out)
@@ -50,17 +62,23 @@ def test_score_from_stdin_with_raw_answers(capsys: pytest.CaptureFixture[str], m
 
 @pytest.mark.parametrize(
     ("stdin", "message"),
-    [("{not json", "not valid JSON"), ('{"shoe_size": "42"}', "unknown field 'shoe_size'"),
-     ('{"budget": "banana"}', "budget: could not understand"), ("[1, 2]", "JSON object")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"shoe_size": "42"}', "unknown field 'shoe_size'"),
+        ('{"budget": "banana"}', "budget: could not understand"),
+        ("[1, 2]", "JSON object"),
+    ],
 )
-def test_score_bad_input(stdin: str, message: str, capsys: pytest.CaptureFixture[str],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_score_bad_input(
+    stdin: str, message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(["score"], capsys, stdin, monkeypatch)
     assert code == 2 and message in err
 
 
-def test_leads_show_unknown_conversation(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_leads_show_unknown_conversation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'leads.db'}")
     assert run(["migrate"], capsys)[0] == 0
     code, _, err = run(["leads", "show", "--conversation", "nobody", "--json"], capsys)
@@ -69,8 +87,9 @@ def test_leads_show_unknown_conversation(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0 and "no leads yet" in out
 
 
-def test_meetings_outbox_and_worker_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_meetings_outbox_and_worker_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import datetime, timezone
 
     from bot.booking.routing import LeadFacts
@@ -92,12 +111,25 @@ def test_meetings_outbox_and_worker_commands(tmp_path: Path, capsys: pytest.Capt
 
     sessions = session_factory(make_engine(url))
     now = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
-    service = BookingService(load_playbook(PROJECT_ROOT / "playbook.yml"), sessions, Links("k" * 40, 60),
-                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: now)
+    service = BookingService(
+        load_playbook(PROJECT_ROOT / "playbook.yml"),
+        sessions,
+        Links("k" * 40, 60),
+        Notify(mail_from="b@localhost", public_url="http://x"),
+        now=lambda: now,
+    )
     lead_id = make_lead(sessions, "c1", "ada@acme.com")
     slot = service.offer("demo", LeadFacts(region="europe", employees=300)).slots[0]
-    service.book(sender_id="c1", lead_id=lead_id, meeting_type="demo", slot_key=slot.key(), route_reason="territory",
-                 visitor_zone="Europe/Berlin", attendee_email="ada@acme.com", attendee_name="Ada")
+    service.book(
+        sender_id="c1",
+        lead_id=lead_id,
+        meeting_type="demo",
+        slot_key=slot.key(),
+        route_reason="territory",
+        visitor_zone="Europe/Berlin",
+        attendee_email="ada@acme.com",
+        attendee_name="Ada",
+    )
 
     code, out, _ = run(["meetings", "list", "--rep", "greta@banter.example.com"], capsys)
     assert code == 0 and "booked" in out and "CET (Europe/Berlin)" in out and "ada@acme.com" in out
@@ -113,11 +145,14 @@ def test_meetings_outbox_and_worker_commands(tmp_path: Path, capsys: pytest.Capt
     assert code == 0 and "sent 0, to retry 2" in out
     code, out, _ = run(["outbox", "status", "--json"], capsys)
     status = json.loads(out)
-    assert status["counts"] == {"pending": {"email": 2}} and "unreachable" in status["recent_errors"][0]["error"]
+    assert (
+        status["counts"] == {"pending": {"email": 2}} and "unreachable" in status["recent_errors"][0]["error"]
+    )
 
 
-def test_requalify_nurture_status_export_and_erase_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_requalify_nurture_status_export_and_erase_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.store.db import make_engine, session_factory
     from tests.store.test_nurture import nurture_lead
 

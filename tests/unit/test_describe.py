@@ -8,11 +8,26 @@ from bot.describe import describe
 @pytest.mark.parametrize(
     ("field", "value", "label"),
     [
-        ("budget", {"status": "amount", "amount": 80000, "currency": "USD", "period": "year"}, "$80,000 a year"),
-        ("budget", {"status": "amount", "amount": 5000, "currency": "EUR", "period": "month"}, "€5,000 a month"),
-        ("budget", {"status": "amount", "amount": 20000, "amount_max": 30000, "currency": None, "period": None},
-         "$20,000–$30,000 a year"),
-        ("budget", {"status": "amount", "amount": 9000, "currency": "CHF", "period": "year"}, "9,000 CHF a year"),
+        (
+            "budget",
+            {"status": "amount", "amount": 80000, "currency": "USD", "period": "year"},
+            "$80,000 a year",
+        ),
+        (
+            "budget",
+            {"status": "amount", "amount": 5000, "currency": "EUR", "period": "month"},
+            "€5,000 a month",
+        ),
+        (
+            "budget",
+            {"status": "amount", "amount": 20000, "amount_max": 30000, "currency": None, "period": None},
+            "$20,000–$30,000 a year",
+        ),
+        (
+            "budget",
+            {"status": "amount", "amount": 9000, "currency": "CHF", "period": "year"},
+            "9,000 CHF a year",
+        ),
         ("budget", {"status": "no_budget"}, "no budget yet"),
         ("budget", {"status": "not_sure"}, "not sure yet"),
         ("company_size", {"employees": 30, "min": 30, "max": 30}, "30 people"),

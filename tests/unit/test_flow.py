@@ -6,8 +6,14 @@ import pytest
 
 from bot.flow import consent_granted, email_decision, free_text_allowed, is_answered, open_questions
 
-AUTHORITY = {"founder": "decision_maker", "c_level": "decision_maker", "vp": "decision_maker",
-             "manager": "influencer", "individual_contributor": "none", "student": "none"}
+AUTHORITY = {
+    "founder": "decision_maker",
+    "c_level": "decision_maker",
+    "vp": "decision_maker",
+    "manager": "influencer",
+    "individual_contributor": "none",
+    "student": "none",
+}
 
 
 def a(value: dict[str, Any] | None, *, declined: bool = False, error: str | None = None) -> dict[str, Any]:
@@ -19,12 +25,23 @@ def questions(**answers: Any) -> list[str]:
 
 
 def test_fresh_visitor_is_asked_everything_relevant_in_order() -> None:
-    assert questions() == ["need", "role", "company_name", "company_size", "industry", "country", "budget",
-                           "timeline", "consent"]
+    assert questions() == [
+        "need",
+        "role",
+        "company_name",
+        "company_size",
+        "industry",
+        "country",
+        "budget",
+        "timeline",
+        "consent",
+    ]
 
 
 def test_answered_and_declined_fields_are_not_asked_again() -> None:
-    asked = questions(budget=a(None, declined=True), role=a({"seniority": "vp"}), need=a({"status": "matched"}))
+    asked = questions(
+        budget=a(None, declined=True), role=a({"seniority": "vp"}), need=a({"status": "matched"})
+    )
     assert "budget" not in asked and "role" not in asked and "need" not in asked
 
 
@@ -97,3 +114,11 @@ def test_a_short_reply_to_a_name_question_is_the_name_whatever_it_sounds_like() 
     assert not free_text_allowed("faq_pricing", 0.9, "how much is it?", requested="name")
     assert not free_text_allowed("human_handoff", 0.9, "a human please", requested="company_name")
     assert not free_text_allowed("faq_pricing", 0.9, "Hannah Price", requested="budget")
+
+
+def test_an_unsure_need_is_not_an_answer_until_the_visitor_picks() -> None:
+    from bot.flow import is_answered
+
+    unsure = {"value": {"status": "unsure", "use_case": None, "candidates": ["a", "b"]}, "error": None}
+    assert not is_answered(unsure)
+    assert is_answered({"value": {"status": "unmatched", "use_case": None, "chosen": True}, "error": None})

@@ -44,13 +44,17 @@ def test_bootstrapping_founder_without_budget_gets_a_discovery_call(playbook: Pl
 def test_gray_area_does_not_tolerate_what_the_playbook_does_not_name(playbook: Playbook) -> None:
     outside = score_lead(founder(country={"country": "BR", "region": "south_america"}), playbook, today=TODAY)
     assert outside.next_step != "discovery_call" and not outside.gray_area
-    strict = parse_playbook(FIXTURE.read_text().replace("tolerates: [budget, need, timeline]", "tolerates: [need]"))
+    strict = parse_playbook(
+        FIXTURE.read_text().replace("tolerates: [budget, need, timeline]", "tolerates: [need]")
+    )
     assert score_lead(founder(), strict, today=TODAY).next_step != "discovery_call"
 
 
 def test_gray_area_never_tolerates_authority() -> None:
     with pytest.raises(ValueError, match="authority cannot be tolerated"):
-        parse_playbook(FIXTURE.read_text().replace("tolerates: [budget, need, timeline]", "tolerates: [authority]"))
+        parse_playbook(
+            FIXTURE.read_text().replace("tolerates: [budget, need, timeline]", "tolerates: [authority]")
+        )
 
 
 def test_a_request_for_a_person_always_gets_times_or_a_callback(playbook: Playbook) -> None:
@@ -59,6 +63,8 @@ def test_a_request_for_a_person_always_gets_times_or_a_callback(playbook: Playbo
     assert service.next_step_on_request("qualified", "book_demo") == "book_demo"
     assert service.next_step_on_request("nurture", "nurture") == "discovery_call"
     assert service.next_step_on_request("disqualified", "close") == CALLBACK_STEP
-    no_meetings = parse_playbook(FIXTURE.read_text().replace("  on_request: discovery\n", "  on_request: null\n"))
+    no_meetings = parse_playbook(
+        FIXTURE.read_text().replace("  on_request: discovery\n", "  on_request: null\n")
+    )
     service.playbook = no_meetings
     assert service.next_step_on_request("nurture", "nurture") == CALLBACK_STEP

@@ -54,7 +54,9 @@ def test_a_volunteered_need_is_only_taken_when_clear(playbook: Playbook) -> None
 
 
 def test_marketing_examples_change_the_classifier_without_retraining() -> None:
-    classifier = NeedClassifier({"a": ["water the plants", "garden care"], "b": ["fix the roof", "roof repair"]})
+    classifier = NeedClassifier(
+        {"a": ["water the plants", "garden care"], "b": ["fix the roof", "roof repair"]}
+    )
     assert classifier.classify("my plants need watering").use_case == "a"
     assert classifier.classify("the roof leaks, needs a repair").use_case == "b"
     assert NOT_SERVED in NeedClassifier({"a": ["x y z"]}, ["payroll"]).scores("payroll")
@@ -67,7 +69,9 @@ def test_playbook_builds_one_classifier_per_content(playbook: Playbook) -> None:
 def test_playbook_check_asks_for_enough_examples() -> None:
     text = FIXTURE.read_text()
     broken = text.replace(
-        "    label: Route leads into the CRM\n", "    label: Route leads into the CRM\n    keywords: []\n    examples: []\n  x:\n    label: Only a label\n", 1
+        "    label: Route leads into the CRM\n",
+        "    label: Route leads into the CRM\n    keywords: []\n    examples: []\n  x:\n    label: Only a label\n",
+        1,
     )
     with pytest.raises(ValueError, match="at least three example sentences"):
         parse_playbook(broken)
@@ -75,8 +79,11 @@ def test_playbook_check_asks_for_enough_examples() -> None:
 
 def test_a_clarified_need_picks_the_button_or_keeps_the_words(playbook: Playbook) -> None:
     labels = {key: case.label for key, case in playbook.use_cases.items()}
-    pending = {"raw": "stop wasting time on bad leads", "candidates": ["lead_qualification", "crm_routing"],
-               "at": "2026-11-24T10:00:00+00:00"}
+    pending = {
+        "raw": "stop wasting time on bad leads",
+        "candidates": ["lead_qualification", "crm_routing"],
+        "at": "2026-11-24T10:00:00+00:00",
+    }
     classifier = playbook.need_classifier()
     picked = resolve_need_choice(labels["crm_routing"], pending, classifier, labels)
     assert picked["value"]["use_case"] == "crm_routing" and picked["raw"] == pending["raw"]
@@ -94,7 +101,9 @@ def test_multi_fact_answers_are_read_back_in_plain_words(playbook: Playbook) -> 
         "role": _answer("role", {"title": "VP of Sales", "seniority": "vp"}, multi=True),
         "company_size": _answer("company_size", {"employees": 800}, multi=True),
         "industry": _answer("industry", {"industry": "software"}, multi=True),
-        "country": _answer("country", {"country": "CA", "region": "north_america", "city": "Toronto"}, multi=True),
+        "country": _answer(
+            "country", {"country": "CA", "region": "north_america", "city": "Toronto"}, multi=True
+        ),
         "need": _answer("need", {"use_case": "lead_qualification", "status": "matched", "confidence": 1.0}),
     }
     assert needs_readback(answers)
@@ -110,6 +119,6 @@ def test_a_need_in_one_clause_of_a_multi_fact_message_is_found(playbook: Playboo
     classifier = playbook.need_classifier()
     said = "CFO here, 200 people, fintech, Berlin - we need to get leads into salesforce automatically"
     assert classifier.classify_message(said, requested=False).use_case == "crm_routing"
-    assert classifier.classify_message("I'm the VP of sales, 200 people, fintech in Berlin", requested=False).status == (
-        "unmatched"
-    )
+    assert classifier.classify_message(
+        "I'm the VP of sales, 200 people, fintech in Berlin", requested=False
+    ).status == ("unmatched")

@@ -184,10 +184,17 @@ def test_not_a_role(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "country", "region"),
     [
-        ("in Berlin", "DE", "europe"), ("based in Austin, Texas", "US", "north_america"),
-        ("we're in Canada", "CA", "north_america"), ("UK", "GB", "europe"), ("Brazil", "BR", "south_america"),
-        ("India", "IN", "asia"), ("Europe", None, "europe"), ("North America", None, "north_america"),
-        ("the US", "US", "north_america"), ("Paris", "FR", "europe"), ("Munich", "DE", "europe"),
+        ("in Berlin", "DE", "europe"),
+        ("based in Austin, Texas", "US", "north_america"),
+        ("we're in Canada", "CA", "north_america"),
+        ("UK", "GB", "europe"),
+        ("Brazil", "BR", "south_america"),
+        ("India", "IN", "asia"),
+        ("Europe", None, "europe"),
+        ("North America", None, "north_america"),
+        ("the US", "US", "north_america"),
+        ("Paris", "FR", "europe"),
+        ("Munich", "DE", "europe"),
     ],
 )
 def test_country(text: str, country: str | None, region: str) -> None:
@@ -201,9 +208,16 @@ def test_not_a_country(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "industry"),
-    [("fintech", "fintech"), ("we're a SaaS company", "software"), ("E-commerce", "ecommerce"),
-     ("Professional services", "professional_services"), ("a law firm", "professional_services"),
-     ("hospital", "healthcare"), ("Other industry", "other"), ("online shop", "ecommerce")],
+    [
+        ("fintech", "fintech"),
+        ("we're a SaaS company", "software"),
+        ("E-commerce", "ecommerce"),
+        ("Professional services", "professional_services"),
+        ("a law firm", "professional_services"),
+        ("hospital", "healthcare"),
+        ("Other industry", "other"),
+        ("online shop", "ecommerce"),
+    ],
 )
 def test_industry(text: str, industry: str) -> None:
     assert parse_industry(text) == {"industry": industry}
@@ -211,9 +225,15 @@ def test_industry(text: str, industry: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("jane@acme.com", "business"), ("Jane@Acme.COM", "business"), ("jane@gmail.com", "free"),
-     ("x@mailinator.com", "disposable"), ("jane@", "invalid"), ("jane@acme", "invalid"),
-     ("my email is bob@umbrella.com thanks", "business")],
+    [
+        ("jane@acme.com", "business"),
+        ("Jane@Acme.COM", "business"),
+        ("jane@gmail.com", "free"),
+        ("x@mailinator.com", "disposable"),
+        ("jane@", "invalid"),
+        ("jane@acme", "invalid"),
+        ("my email is bob@umbrella.com thanks", "business"),
+    ],
 )
 def test_email(text: str, kind: str) -> None:
     result = classify_email(text)
@@ -221,14 +241,23 @@ def test_email(text: str, kind: str) -> None:
 
 
 def test_email_is_normalised() -> None:
-    assert classify_email("Jane@Acme.COM") == {"email": "Jane@acme.com", "domain": "acme.com", "kind": "business",
-                                               "error": None}
+    assert classify_email("Jane@Acme.COM") == {
+        "email": "Jane@acme.com",
+        "domain": "acme.com",
+        "kind": "business",
+        "error": None,
+    }
     assert classify_email("no at sign here") is None
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Jane Doe", "Jane Doe"), ("my name is Tom Baker", "Tom Baker"), ("I'm Priya", "Priya"), ("carlos", "Carlos")],
+    [
+        ("Jane Doe", "Jane Doe"),
+        ("my name is Tom Baker", "Tom Baker"),
+        ("I'm Priya", "Priya"),
+        ("carlos", "Carlos"),
+    ],
 )
 def test_name(text: str, expected: str) -> None:
     assert parse_name(text) == {"full": expected, "first": expected.split()[0]}
@@ -241,8 +270,13 @@ def test_not_a_name(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Acme Corp", "Acme Corp"), ("It's Acme Corp", "Acme Corp"), ("we're called Acme", "Acme"),
-     ("I work at Globex.", "Globex"), ("<b>Acme</b> & Sons", "<b>Acme</b> & Sons")],
+    [
+        ("Acme Corp", "Acme Corp"),
+        ("It's Acme Corp", "Acme Corp"),
+        ("we're called Acme", "Acme"),
+        ("I work at Globex.", "Globex"),
+        ("<b>Acme</b> & Sons", "<b>Acme</b> & Sons"),
+    ],
 )
 def test_company_name(text: str, expected: str) -> None:
     assert parse_company_name(text) == {"name": expected}
@@ -250,9 +284,13 @@ def test_company_name(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("yes we plan to be 15 people next year", {"growing": True, "expected_employees": 15}),
-     ("we expect to hire 20 people within 18 months", {"growing": True, "within_months": 18}),
-     ("Yes", {"growing": True}), ("No", {"growing": False}), ("not soon", {"growing": False})],
+    [
+        ("yes we plan to be 15 people next year", {"growing": True, "expected_employees": 15}),
+        ("we expect to hire 20 people within 18 months", {"growing": True, "within_months": 18}),
+        ("Yes", {"growing": True}),
+        ("No", {"growing": False}),
+        ("not soon", {"growing": False}),
+    ],
 )
 def test_growth_plan(text: str, expected: dict[str, Any]) -> None:
     assert subset(parse_growth_plan(text, TODAY), expected)
@@ -260,10 +298,16 @@ def test_growth_plan(text: str, expected: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("I'm a student", "student"), ("it's for my thesis", "student"), ("are you hiring?", "job_seeker"),
-     ("I'm looking for a job", "job_seeker"), ("we offer SEO services", "vendor_pitch"),
-     ("partnership proposal for you", "vendor_pitch"), ("visit www.a.com and http://b.com", "spam"),
-     ("cheap viagra", "spam")],
+    [
+        ("I'm a student", "student"),
+        ("it's for my thesis", "student"),
+        ("are you hiring?", "job_seeker"),
+        ("I'm looking for a job", "job_seeker"),
+        ("we offer SEO services", "vendor_pitch"),
+        ("partnership proposal for you", "vendor_pitch"),
+        ("visit www.a.com and http://b.com", "spam"),
+        ("cheap viagra", "spam"),
+    ],
 )
 def test_knockouts(text: str, kind: str) -> None:
     assert detect_knockout(text) == {"kind": kind}
@@ -276,8 +320,16 @@ def test_not_a_knockout(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "declined"),
-    [("I'd rather not say", True), ("prefer not to answer", True), ("skip", True), ("pass", True),
-     ("that's confidential", True), ("none of your business", True), ("40k", False), ("passion project", False)],
+    [
+        ("I'd rather not say", True),
+        ("prefer not to answer", True),
+        ("skip", True),
+        ("pass", True),
+        ("that's confidential", True),
+        ("none of your business", True),
+        ("40k", False),
+        ("passion project", False),
+    ],
 )
 def test_decline(text: str, declined: bool) -> None:
     assert is_decline(text) is declined

@@ -140,8 +140,13 @@ def test_money_is_finite() -> None:
 
 @pytest.mark.parametrize(
     ("text", "amount", "currency"),
-    [("C$40k annually", 40000, "CAD"), ("A$20k per annum", 20000, "AUD"), ("CHF 30'000", 30000, "CHF"),
-     ("about 25 thou", 25000, None), ("US$15k", 15000, "USD")],
+    [
+        ("C$40k annually", 40000, "CAD"),
+        ("A$20k per annum", 20000, "AUD"),
+        ("CHF 30'000", 30000, "CHF"),
+        ("about 25 thou", 25000, None),
+        ("US$15k", 15000, "USD"),
+    ],
 )
 def test_currency_prefixes_and_swiss_thousands(text: str, amount: float, currency: str | None) -> None:
     budget = extract_fields(text, today=TODAY, requested="budget")["budget"].value

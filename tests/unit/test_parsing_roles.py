@@ -126,3 +126,12 @@ def test_owning_the_business_is_the_owner_role() -> None:
     assert extract_fields("we manufacture packaging", today=date(2026, 11, 24), requested="industry")[
         "industry"
     ].value == {"industry": "manufacturing"}
+
+
+def test_titles_in_the_answer_about_other_deciders_are_other_peoples() -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields("my boss, the VP of Sales", today=date(2026, 11, 24), requested="other_deciders")
+    assert "role" not in found

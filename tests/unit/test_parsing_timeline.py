@@ -154,3 +154,12 @@ def test_timeline_volunteered_with_other_fields() -> None:
 )
 def test_words_and_rates_are_not_dates_even_when_asked(text: str) -> None:
     assert parse_timeline(text, TODAY) is None
+
+
+def test_not_before_a_year_is_that_year_at_the_earliest() -> None:
+    from bot.extract import extract_fields
+
+    found = extract_fields(
+        "not before 2028, we're mid-migration to a new CRM", today=date(2026, 11, 24), requested="timeline"
+    )
+    assert found["timeline"].value["date"] == "2028-12-31"

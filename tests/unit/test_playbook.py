@@ -19,21 +19,36 @@ def test_default_playbook_loads_with_a_versioned_hash() -> None:
 
 
 def test_version_changes_with_content() -> None:
-    assert parse_playbook(DEFAULT).version != parse_playbook(DEFAULT.replace("min_annual: 10000", "min_annual: 12000")).version
+    assert (
+        parse_playbook(DEFAULT).version
+        != parse_playbook(DEFAULT.replace("min_annual: 10000", "min_annual: 12000")).version
+    )
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         ("  budget: 20\n", "  budget: 15\n", "weights: must sum to 100 (got 95)"),
-        ("industries: [software, fintech,", "industries: [software, fintek,", "icp.industries[1]: unknown industry 'fintek'"),
-        ("regions: [north_america, europe]", "regions: [north_america, mars]", "icp.regions[1]: unknown region 'mars'"),
+        (
+            "industries: [software, fintech,",
+            "industries: [software, fintek,",
+            "icp.industries[1]: unknown industry 'fintek'",
+        ),
+        (
+            "regions: [north_america, europe]",
+            "regions: [north_america, mars]",
+            "icp.regions[1]: unknown region 'mars'",
+        ),
         ("  intern: none\n", "  cto: none\n", "authority: unknown seniority 'cto'"),
         ("    ideal_min: 50", "    ideal_min: 5", "icp.company_size: ideal_min (5) below min (10)"),
         ("unknown_credit: 0.5", "unknown_credit: 2", "unknown_credit: must be between 0 and 1"),
         ("  qualified: 70", "  qualified: 170", "thresholds.qualified: must be between 0 and 100"),
         ("  budget: nurture\n", "  budget: call_them\n", "next_steps: budget: unknown next step 'call_them'"),
-        ("  currency: USD\n", "  currency: JPY\n", "fx_to_currency has no rate for the playbook currency 'JPY'"),
+        (
+            "  currency: USD\n",
+            "  currency: JPY\n",
+            "fx_to_currency has no rate for the playbook currency 'JPY'",
+        ),
         ("company:\n", "compnay:\n", "compnay: unknown key"),
         ("links:\n", "links_:\n", "links: missing (required)"),
     ],

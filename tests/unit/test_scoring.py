@@ -25,7 +25,13 @@ def buyer(**changes: Any) -> dict[str, Any]:
         "company_size": {"employees": 200, "min": 200, "max": 200},
         "industry": {"industry": "fintech"},
         "country": {"country": "DE", "region": "europe"},
-        "budget": {"status": "amount", "amount": 40000, "currency": "USD", "period": "year", "annual_amount": 40000},
+        "budget": {
+            "status": "amount",
+            "amount": 40000,
+            "currency": "USD",
+            "period": "year",
+            "annual_amount": 40000,
+        },
         "timeline": {"status": "date", "date": "2026-12-24", "months": 1.0},
     }
     profile.update(changes)
@@ -38,7 +44,12 @@ def criterion(result: Any, name: str) -> Any:
 
 def test_ideal_buyer_is_qualified_with_full_score(playbook: Playbook) -> None:
     result = score_lead(buyer(), playbook, today=TODAY)
-    assert (result.score, result.grade, result.reasons, result.next_step) == (100, "qualified", [], "book_demo")
+    assert (result.score, result.grade, result.reasons, result.next_step) == (
+        100,
+        "qualified",
+        [],
+        "book_demo",
+    )
     assert result.playbook_version == playbook.version
     assert all(c.status == "met" for c in result.criteria)
     assert len(result.explain()) == 8
@@ -78,22 +89,32 @@ def test_budget_rules(playbook: Playbook, budget: dict[str, Any], status: str, r
 
 @pytest.mark.parametrize(
     ("seniority", "status", "reason"),
-    [("founder", "met", None), ("director", "met", None), ("manager", "partial", "authority"),
-     ("consultant", "partial", "authority"), ("individual_contributor", "missed", "authority"),
-     ("intern", "missed", "authority")],
+    [
+        ("founder", "met", None),
+        ("director", "met", None),
+        ("manager", "partial", "authority"),
+        ("consultant", "partial", "authority"),
+        ("individual_contributor", "missed", "authority"),
+        ("intern", "missed", "authority"),
+    ],
 )
 def test_authority_rules(playbook: Playbook, seniority: str, status: str, reason: str | None) -> None:
     result = score_lead(buyer(role={"title": "x", "seniority": seniority}), playbook, today=TODAY)
-    assert (criterion(result, "authority").status, criterion(result, "authority").reason_code) == (status, reason)
+    assert (criterion(result, "authority").status, criterion(result, "authority").reason_code) == (
+        status,
+        reason,
+    )
     if reason:
         assert result.grade == "nurture" and "authority" in result.reasons
 
 
 @pytest.mark.parametrize(
     ("need", "status", "points"),
-    [({"use_case": "website_chat", "status": "matched"}, "met", 20),
-     ({"use_case": None, "status": "researching"}, "partial", 10),
-     ({"use_case": None, "status": "unmatched"}, "partial", 5)],
+    [
+        ({"use_case": "website_chat", "status": "matched"}, "met", 20),
+        ({"use_case": None, "status": "researching"}, "partial", 10),
+        ({"use_case": None, "status": "unmatched"}, "partial", 5),
+    ],
 )
 def test_need_rules(playbook: Playbook, need: dict[str, Any], status: str, points: float) -> None:
     result = criterion(score_lead(buyer(need=need), playbook, today=TODAY), "need")
@@ -102,9 +123,13 @@ def test_need_rules(playbook: Playbook, need: dict[str, Any], status: str, point
 
 @pytest.mark.parametrize(
     ("timeline", "status"),
-    [({"status": "date", "date": "2027-02-20"}, "met"), ({"status": "date", "date": "2027-06-30"}, "partial"),
-     ({"status": "date", "date": "2028-06-30"}, "missed"), ({"status": "no_rush"}, "missed"),
-     ({"status": "not_sure"}, "unknown")],
+    [
+        ({"status": "date", "date": "2027-02-20"}, "met"),
+        ({"status": "date", "date": "2027-06-30"}, "partial"),
+        ({"status": "date", "date": "2028-06-30"}, "missed"),
+        ({"status": "no_rush"}, "missed"),
+        ({"status": "not_sure"}, "unknown"),
+    ],
 )
 def test_timeline_rules(playbook: Playbook, timeline: dict[str, Any], status: str) -> None:
     assert criterion(score_lead(buyer(timeline=timeline), playbook, today=TODAY), "timeline").status == status
@@ -112,25 +137,41 @@ def test_timeline_rules(playbook: Playbook, timeline: dict[str, Any], status: st
 
 @pytest.mark.parametrize(
     ("employees", "status", "reason"),
-    [(200, "met", None), (50, "met", None), (2000, "met", None), (20, "partial", None), (5000, "partial", None),
-     (9, "missed", "icp_size"), (1, "missed", "icp_size")],
+    [
+        (200, "met", None),
+        (50, "met", None),
+        (2000, "met", None),
+        (20, "partial", None),
+        (5000, "partial", None),
+        (9, "missed", "icp_size"),
+        (1, "missed", "icp_size"),
+    ],
 )
 def test_company_size_rules(playbook: Playbook, employees: int, status: str, reason: str | None) -> None:
     result = score_lead(buyer(company_size={"employees": employees}), playbook, today=TODAY)
-    assert (criterion(result, "icp_size").status, criterion(result, "icp_size").reason_code) == (status, reason)
+    assert (criterion(result, "icp_size").status, criterion(result, "icp_size").reason_code) == (
+        status,
+        reason,
+    )
 
 
 def test_industry_and_region_misses_are_reasons(playbook: Playbook) -> None:
-    result = score_lead(buyer(industry={"industry": "education"}, country={"country": "BR", "region": "south_america"}),
-                        playbook, today=TODAY)
+    result = score_lead(
+        buyer(industry={"industry": "education"}, country={"country": "BR", "region": "south_america"}),
+        playbook,
+        today=TODAY,
+    )
     assert result.grade == "nurture"
     assert result.reasons == ["icp_industry", "icp_region"]
     assert result.next_step == "nurture" and result.nurture_track == "general_newsletter"
 
 
 def test_reasons_are_ordered_by_points_lost(playbook: Playbook) -> None:
-    result = score_lead(buyer(budget={"status": "no_budget"}, timeline={"status": "no_rush"},
-                              role={"seniority": "manager"}), playbook, today=TODAY)
+    result = score_lead(
+        buyer(budget={"status": "no_budget"}, timeline={"status": "no_rush"}, role={"seniority": "manager"}),
+        playbook,
+        today=TODAY,
+    )
     assert result.reasons == ["budget", "timeline", "authority"]
     assert result.nurture_track == "roi_pricing"
 
@@ -146,7 +187,10 @@ def test_reasons_are_ordered_by_points_lost(playbook: Playbook) -> None:
         ({"company_name": {"name": "drift"}}, "competitor"),
         ({"email": {"email": "a@intercom.io", "domain": "intercom.io", "kind": "business"}}, "competitor"),
         ({"email": {"email": "a@x", "domain": "x", "kind": "invalid"}}, "invalid_contact"),
-        ({"email": {"email": "a@mailinator.com", "domain": "mailinator.com", "kind": "disposable"}}, "invalid_contact"),
+        (
+            {"email": {"email": "a@mailinator.com", "domain": "mailinator.com", "kind": "disposable"}},
+            "invalid_contact",
+        ),
     ],
 )
 def test_knockouts_disqualify(playbook: Playbook, changes: dict[str, Any], reason: str) -> None:
@@ -156,8 +200,11 @@ def test_knockouts_disqualify(playbook: Playbook, changes: dict[str, Any], reaso
 
 
 def test_gray_area_founder_with_growth_plan_gets_discovery_call(playbook: Playbook) -> None:
-    profile = buyer(role={"seniority": "founder"}, company_size={"employees": 3},
-                    growth_plan={"growing": True, "expected_employees": 12, "within_months": 18})
+    profile = buyer(
+        role={"seniority": "founder"},
+        company_size={"employees": 3},
+        growth_plan={"growing": True, "expected_employees": 12, "within_months": 18},
+    )
     result = score_lead(profile, playbook, today=TODAY)
     assert (result.grade, result.next_step, result.gray_area) == ("nurture", "discovery_call", True)
     assert result.reasons[0] == "icp_size" and result.nurture_track == "founder_growth"
@@ -174,8 +221,11 @@ def test_gray_area_founder_with_growth_plan_gets_discovery_call(playbook: Playbo
     ],
 )
 def test_not_gray_area(playbook: Playbook, changes: dict[str, Any]) -> None:
-    base: dict[str, Any] = {"role": {"seniority": "founder"}, "company_size": {"employees": 3},
-                            "growth_plan": {"growing": True, "expected_employees": 12, "within_months": 18}}
+    base: dict[str, Any] = {
+        "role": {"seniority": "founder"},
+        "company_size": {"employees": 3},
+        "growth_plan": {"growing": True, "expected_employees": 12, "within_months": 18},
+    }
     base.update(changes)
     result = score_lead(buyer(**base), playbook, today=TODAY)
     assert result.grade == "nurture" and result.next_step == "nurture" and not result.gray_area
@@ -186,7 +236,10 @@ def test_threshold_boundary(playbook: Playbook) -> None:
     profile = buyer(budget=None, timeline=None, need=None)  # 100 - 10 - 7.5 - 10 = 72.5 -> 73 (half up)
     at = playbook.copy(update={"thresholds": playbook.thresholds.copy(update={"qualified": 73})})
     above = playbook.copy(update={"thresholds": playbook.thresholds.copy(update={"qualified": 74})})
-    assert (score_lead(profile, at, today=TODAY).score, score_lead(profile, at, today=TODAY).grade) == (73, "qualified")
+    assert (score_lead(profile, at, today=TODAY).score, score_lead(profile, at, today=TODAY).grade) == (
+        73,
+        "qualified",
+    )
     result = score_lead(profile, above, today=TODAY)
     assert (result.grade, result.reasons) == ("nurture", ["low_engagement"])
 
@@ -200,13 +253,20 @@ def test_to_dict_is_json_ready(playbook: Playbook) -> None:
 
 def test_website_signals_add_points_with_caps_and_are_explained(playbook: Playbook) -> None:
     base = score_lead(buyer(budget="declined"), playbook, today=TODAY)
-    seen = score_lead({**buyer(budget="declined"), "signals": {"pages": {"pricing_page": 3, "blog": 9}}}, playbook,
-                      today=TODAY)
-    assert [(s["name"], s["points"]) for s in seen.signals] == [("pricing_page", 10), ("blog", 6)]  # per-signal max
+    seen = score_lead(
+        {**buyer(budget="declined"), "signals": {"pages": {"pricing_page": 3, "blog": 9}}},
+        playbook,
+        today=TODAY,
+    )
+    assert [(s["name"], s["points"]) for s in seen.signals] == [
+        ("pricing_page", 10),
+        ("blog", 6),
+    ]  # per-signal max
     assert seen.score == min(100, base.score + 16)
     assert any(line.startswith("signal pricing_page: +10") for line in seen.explain())
-    everything = score_lead({"signals": {"pages": {"pricing_page": 1, "demo_page": 1, "blog": 3}}}, playbook,
-                            today=TODAY)
+    everything = score_lead(
+        {"signals": {"pages": {"pricing_page": 1, "demo_page": 1, "blog": 3}}}, playbook, today=TODAY
+    )
     assert sum(s["points"] for s in everything.signals) == 31 and everything.score == 50 + 20  # capped at 20
     # behaviour alone never qualifies a visitor who answered nothing
     assert everything.grade != "qualified"
@@ -216,11 +276,15 @@ def test_careers_page_takes_points_and_hints_job_seeker(playbook: Playbook) -> N
     result = score_lead({**buyer(), "signals": {"pages": {"careers_page": 2}}}, playbook, today=TODAY)
     assert result.signals[0]["points"] == -10
     assert "Website behaviour hints at: job seeker (not decisive)" in result.notes
-    odd = score_lead({**buyer(), "signals": {"pages": {"careers_page": "many", "nope": 3}}}, playbook, today=TODAY)
+    odd = score_lead(
+        {**buyer(), "signals": {"pages": {"careers_page": "many", "nope": 3}}}, playbook, today=TODAY
+    )
     assert odd.signals == []
 
 
-@pytest.mark.parametrize("today", [date(2026, 11, 24), date(2026, 11, 30), date(2027, 1, 31), date(2027, 2, 28)])
+@pytest.mark.parametrize(
+    "today", [date(2026, 11, 24), date(2026, 11, 30), date(2027, 1, 31), date(2027, 2, 28)]
+)
 def test_the_in_1_3_months_button_is_within_three_months_on_any_day(playbook: Playbook, today: date) -> None:
     from bot.extract import extract_fields
 
