@@ -59,11 +59,13 @@ class ValidateBantForm(FormValidationAction):
                     value_label=describe(field, value["value"]),
                 )
         events = await super().run(dispatcher, tracker, domain)
-        # An address volunteered before the form asked for it skipped validate_email: a free-mail
-        # address still gets its one request for a work email before the lead is graded.
+        # Rasa only runs validate_email while email is a required (still open) slot, and an
+        # address in the message that answers it, or volunteered earlier, is already filled by
+        # then: a free-mail address still gets its one request for a work email.
+        already = any(isinstance(e, dict) and e.get("name") in ("email", "freemail_warned") for e in events)
         email = tracker.get_slot("email")
         if (
-            "email" not in tracker.slots_to_validate()
+            not already
             and isinstance(email, dict)
             and not tracker.get_slot("freemail_warned")
             and consent_granted(answers_from_tracker(tracker))
@@ -72,6 +74,25 @@ class ValidateBantForm(FormValidationAction):
             dispatcher.utter_message(response="utter_freemail_email")
             events += [SlotSet("email", None), SlotSet("freemail_warned", True)]
         return events
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate every answer set in this turn, not only the questions still open.
+
+        rasa-sdk validates only slots in `required_slots`, and ours lists what is still
+        unknown: an email that answered its question ("jane@gmail.com") is filled by then,
+        so its free-mail check and a malformed address's re-prompt would never run.
+        """
+        slots = dict(tracker.slots_to_validate())
+        for name, value in list(slots.items()):
+            method = getattr(self, f"validate_{name}", None)
+            if method is None:
+                continue
+            output = await method(value, dispatcher, tracker, domain)
+            slots.update(output)
+            tracker.slots.update(output)
+        return [SlotSet(name, value) for name, value in slots.items()]
 
     def _check_parsed(
         self, field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker

@@ -51,7 +51,13 @@ def make_tracker(
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
     all_slots = {"requested_slot": requested, **(slots or {})}
     events = [
-        {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}, "input_channel": "rest"}
+        {
+            "event": "user",
+            "text": text,
+            "parse_data": latest,
+            "metadata": metadata or {},
+            "input_channel": "rest",
+        }
     ]
     return Tracker(
         sender_id=sender,
@@ -65,8 +71,14 @@ def make_tracker(
     )
 
 
-def answer(field: str, raw: str, value: dict[str, Any] | None, *, declined: bool = False,
-           at: str = "2026-11-24T10:00:00.000000+00:00") -> dict[str, Any]:
+def answer(
+    field: str,
+    raw: str,
+    value: dict[str, Any] | None,
+    *,
+    declined: bool = False,
+    at: str = "2026-11-24T10:00:00.000000+00:00",
+) -> dict[str, Any]:
     return {"field": field, "raw": raw, "value": value, "declined": declined, "error": None, "at": at}
 
 

@@ -40,7 +40,9 @@ async def test_extract_several_fields_from_one_message(playbook, dispatcher) -> 
 async def test_correction_replaces_value_and_remembers_the_old_one(playbook, dispatcher) -> None:
     old = answer("budget", "about 5k a year", {"status": "amount", "amount": 5000, "annual_amount": 5000})
     action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
-    tracker = make_tracker("actually our budget is closer to 80k", requested="timeline", slots={"budget": old})
+    tracker = make_tracker(
+        "actually our budget is closer to 80k", requested="timeline", slots={"budget": old}
+    )
     events = await action.run(dispatcher, tracker, DOMAIN)
     slots = slot_events(events)
     assert list(slots) == ["budget"]
@@ -49,9 +51,14 @@ async def test_correction_replaces_value_and_remembers_the_old_one(playbook, dis
 
 
 async def test_form_confirms_a_correction(playbook, dispatcher) -> None:
-    corrected = {**answer("budget", "actually 80k", {"status": "amount", "amount": 80000, "currency": None,
-                                                     "period": None, "annual_amount": 80000}),
-                 "corrected_from": {"status": "amount", "amount": 5000}}
+    corrected = {
+        **answer(
+            "budget",
+            "actually 80k",
+            {"status": "amount", "amount": 80000, "currency": None, "period": None, "annual_amount": 80000},
+        ),
+        "corrected_from": {"status": "amount", "amount": 5000},
+    }
     tracker = make_tracker("actually 80k", requested="timeline", slots={"budget": corrected})
     tracker.events.append({"event": "slot", "name": "budget", "value": corrected})
     domain = {"slots": {"budget": {}}, "forms": {"bant_form": {"required_slots": ["budget", "timeline"]}}}
@@ -62,7 +69,9 @@ async def test_form_confirms_a_correction(playbook, dispatcher) -> None:
 
 async def test_decline_records_declined(playbook, dispatcher) -> None:
     action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
-    events = await action.run(dispatcher, make_tracker("I'd rather not say", intent="decline", requested="budget"), DOMAIN)
+    events = await action.run(
+        dispatcher, make_tracker("I'd rather not say", intent="decline", requested="budget"), DOMAIN
+    )
     slots = slot_events(events)
     assert slots["budget"]["declined"] is True
     assert slots["budget"]["value"] is None
@@ -100,12 +109,24 @@ async def test_form_skips_contact_without_consent(playbook, dispatcher) -> None:
 @pytest.mark.parametrize(
     ("value", "warned", "response", "expected"),
     [
-        ({"email": "jane@", "domain": "", "kind": "invalid", "error": "malformed"}, False,
-         "utter_invalid_email", {"email": None}),
-        ({"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free", "error": None}, False,
-         "utter_freemail_email", {"email": None, "freemail_warned": True}),
-        ({"email": "x@mailinator.com", "domain": "mailinator.com", "kind": "disposable", "error": None}, True,
-         "utter_disposable_email", {"email": None}),
+        (
+            {"email": "jane@", "domain": "", "kind": "invalid", "error": "malformed"},
+            False,
+            "utter_invalid_email",
+            {"email": None},
+        ),
+        (
+            {"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free", "error": None},
+            False,
+            "utter_freemail_email",
+            {"email": None, "freemail_warned": True},
+        ),
+        (
+            {"email": "x@mailinator.com", "domain": "mailinator.com", "kind": "disposable", "error": None},
+            True,
+            "utter_disposable_email",
+            {"email": None},
+        ),
     ],
 )
 async def test_email_reprompts(playbook, value, warned, response, expected) -> None:
@@ -139,9 +160,14 @@ async def test_unreadable_budget_gets_specific_reprompt(playbook, dispatcher) ->
 
 @pytest.mark.parametrize(
     ("field", "kept"),
-    [("budget", {"status": "not_understood"}), ("industry", {"industry": "other", "status": "not_understood"})],
+    [
+        ("budget", {"status": "not_understood"}),
+        ("industry", {"industry": "other", "status": "not_understood"}),
+    ],
 )
-async def test_second_unreadable_answer_is_kept_in_the_visitors_words(playbook, dispatcher, field, kept) -> None:
+async def test_second_unreadable_answer_is_kept_in_the_visitors_words(
+    playbook, dispatcher, field, kept
+) -> None:
     form = ValidateBantForm(playbook=fixed(playbook))
     slot = {**answer(field, "we do interior design", None), "error": "not_understood"}
     tracker = make_tracker("we do interior design", slots={"misses": {field: 1}})
@@ -158,23 +184,42 @@ QUALIFIED_SLOTS = {
     "company_size": answer("company_size", "200 people", {"employees": 200, "min": 200, "max": 200}),
     "industry": answer("industry", "fintech", {"industry": "fintech"}),
     "country": answer("country", "Germany", {"country": "DE", "region": "europe"}),
-    "budget": answer("budget", "40k a year", {"status": "amount", "amount": 40000, "amount_max": None,
-                                             "currency": "USD", "period": "year", "annual_amount": 40000}),
+    "budget": answer(
+        "budget",
+        "40k a year",
+        {
+            "status": "amount",
+            "amount": 40000,
+            "amount_max": None,
+            "currency": "USD",
+            "period": "year",
+            "annual_amount": 40000,
+        },
+    ),
     "timeline": answer("timeline", "next month", {"status": "date", "date": "2026-12-24", "months": 1.0}),
     "consent": answer("consent", "yes", {"granted": True, "text_version": "contact-v1"}),
     "name": answer("name", "Jane Doe", {"full": "Jane Doe", "first": "Jane"}),
-    "email": answer("email", "jane@acme.com", {"email": "jane@acme.com", "domain": "acme.com",
-                                               "kind": "business", "error": None}),
+    "email": answer(
+        "email",
+        "jane@acme.com",
+        {"email": "jane@acme.com", "domain": "acme.com", "kind": "business", "error": None},
+    ),
 }
 
 
 async def test_outcome_qualified_is_stored_and_said(playbook, sessions, dispatcher) -> None:
     action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
-    tracker = make_tracker("jane@acme.com", slots=QUALIFIED_SLOTS, active=False,
-                           metadata={"page_url": "https://example.com/pricing", "utm_source": "google"})
+    tracker = make_tracker(
+        "jane@acme.com",
+        slots=QUALIFIED_SLOTS,
+        active=False,
+        metadata={"page_url": "https://example.com/pricing", "utm_source": "google"},
+    )
     events = await action.run(dispatcher, tracker, DOMAIN)
     outcome = slot_events(events)["outcome"]
-    assert outcome["saved"] is True and outcome["grade"] == "qualified" and outcome["next_step"] == "book_demo"
+    assert (
+        outcome["saved"] is True and outcome["grade"] == "qualified" and outcome["next_step"] == "book_demo"
+    )
     assert [m["response"] for m in dispatcher.messages] == ["utter_outcome_qualified"]
     with sessions() as session:
         lead = get_lead_by_conversation(session=session, sender_id="visitor-1")
@@ -186,8 +231,12 @@ async def test_outcome_qualified_is_stored_and_said(playbook, sessions, dispatch
 
     # Same answers again: nothing new to say or store.
     again = CollectingDispatcher()
-    assert await action.run(again, make_tracker(slots={**QUALIFIED_SLOTS, "outcome": outcome}, active=False),
-                            DOMAIN) == []
+    assert (
+        await action.run(
+            again, make_tracker(slots={**QUALIFIED_SLOTS, "outcome": outcome}, active=False), DOMAIN
+        )
+        == []
+    )
     assert again.messages == []
 
 
@@ -206,14 +255,18 @@ async def test_failed_write_is_never_reported_as_success(playbook, dispatcher) -
     def broken_sessions():
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(broken_sessions), today=fixed(TODAY))
+    action = ActionDecideOutcome(
+        playbook=fixed(playbook), sessions=fixed(broken_sessions), today=fixed(TODAY)
+    )
     events = await action.run(dispatcher, make_tracker(slots=QUALIFIED_SLOTS, active=False), DOMAIN)
     assert slot_events(events)["outcome"]["saved"] is False
     assert [m["response"] for m in dispatcher.messages] == ["utter_save_failed"]
 
 
 async def test_explain_why_for_the_open_question(dispatcher) -> None:
-    await ActionExplainWhy().run(dispatcher, make_tracker("why?", intent="ask_why", requested="budget"), DOMAIN)
+    await ActionExplainWhy().run(
+        dispatcher, make_tracker("why?", intent="ask_why", requested="budget"), DOMAIN
+    )
     assert [m["response"] for m in dispatcher.messages] == ["utter_why_budget"]
 
 
@@ -227,15 +280,26 @@ def test_slot_set_shape() -> None:
     assert SlotSet("x", 1) == {"event": "slot", "timestamp": None, "name": "x", "value": 1}
 
 
-async def test_a_volunteered_free_mail_address_gets_one_request_for_a_work_email(playbook, dispatcher) -> None:
-    email = answer("email", "jane@gmail.com", {"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free"})
+async def test_a_volunteered_free_mail_address_gets_one_request_for_a_work_email(
+    playbook, dispatcher
+) -> None:
+    email = answer(
+        "email", "jane@gmail.com", {"email": "jane@gmail.com", "domain": "gmail.com", "kind": "free"}
+    )
     consent = answer("consent", "yes", {"granted": True, "text_version": "contact-v1"})
-    tracker = make_tracker("we need it next month", requested="timeline", slots={"email": email, "consent": consent})
-    domain = {"slots": {"email": {}, "timeline": {}}, "forms": {"bant_form": {"required_slots": ["timeline"]}}}
+    tracker = make_tracker(
+        "we need it next month", requested="timeline", slots={"email": email, "consent": consent}
+    )
+    domain = {
+        "slots": {"email": {}, "timeline": {}},
+        "forms": {"bant_form": {"required_slots": ["timeline"]}},
+    }
     events = await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_freemail_email"]
     assert {"email": None, "freemail_warned": True}.items() <= slot_events(events).items()
-    warned = make_tracker("ok", requested="timeline", slots={"email": email, "consent": consent, "freemail_warned": True})
+    warned = make_tracker(
+        "ok", requested="timeline", slots={"email": email, "consent": consent, "freemail_warned": True}
+    )
     again = CollectingDispatcher()
     await ValidateBantForm(playbook=fixed(playbook)).run(again, warned, domain)
     assert again.messages == []
@@ -250,7 +314,11 @@ async def test_the_same_fallback_is_never_sent_twice_in_a_row(dispatcher) -> Non
     await ActionDigression().run(dispatcher, first, DOMAIN)
     second = make_tracker("and in Rome?", intent="out_of_scope", requested="budget")
     user = second.events[0]
-    second.events = [{"event": "user", "text": "what's the weather in Paris"}, _bot("utter_out_of_scope"), user]
+    second.events = [
+        {"event": "user", "text": "what's the weather in Paris"},
+        _bot("utter_out_of_scope"),
+        user,
+    ]
     await ActionDigression().run(dispatcher, second, DOMAIN)
     third = make_tracker("and Oslo", intent="out_of_scope", requested="budget")
     third.events = [{"event": "user", "text": "x"}, _bot("utter_out_of_scope_again"), third.events[0]]
@@ -272,6 +340,25 @@ async def test_a_request_for_a_person_is_recorded_and_acknowledged_once(dispatch
     tracker = make_tracker("can I talk to someone from sales and book a demo?", intent="human_handoff")
     events = await ActionHandoff().run(dispatcher, tracker, DOMAIN)
     assert slot_events(events)["handoff"]["text"].startswith("can I talk to someone")
-    again = make_tracker("a human please", intent="human_handoff", slots={"handoff": {"at": "x", "text": "y"}})
+    again = make_tracker(
+        "a human please", intent="human_handoff", slots={"handoff": {"at": "x", "text": "y"}}
+    )
     assert await ActionHandoff().run(dispatcher, again, DOMAIN) == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_human_handoff", "utter_handoff_noted"]
+
+
+@pytest.mark.parametrize(
+    ("address", "kind", "response"),
+    [("jane@gmail.com", "free", "utter_freemail_email"), ("jane@", "invalid", "utter_invalid_email")],
+)
+async def test_an_email_that_answers_its_question_is_still_validated(
+    playbook, dispatcher, address, kind, response
+) -> None:
+    email = answer("email", address, {"email": address, "domain": "gmail.com", "kind": kind})
+    consent = answer("consent", "yes", {"granted": True, "text_version": "contact-v1"})
+    tracker = make_tracker(address, requested="email", slots={"email": email, "consent": consent})
+    tracker.events.append({"event": "slot", "name": "email", "value": email})
+    domain = {"slots": {"email": {}}, "forms": {"bant_form": {"required_slots": ["email"]}}}
+    events = await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert slot_events(events)["email"] is None

@@ -26,17 +26,28 @@ def with_entities(tracker: Tracker, intent: str, entities: list[dict[str, Any]])
 
 
 async def test_offer_then_choose_then_book(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
-    outcome_action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
-    events = await outcome_action.run(CollectingDispatcher(), make_tracker("jane@acme.com", slots=QUALIFIED_SLOTS,
-                                                                           active=False), DOMAIN)
+    outcome_action = ActionDecideOutcome(
+        playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY)
+    )
+    events = await outcome_action.run(
+        CollectingDispatcher(), make_tracker("jane@acme.com", slots=QUALIFIED_SLOTS, active=False), DOMAIN
+    )
     outcome = slot_events(events)["outcome"]
-    service = BookingService(playbook, sessions, Links("k" * 40, 3600),
-                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
+    service = BookingService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        Notify(mail_from="b@localhost", public_url="http://x"),
+        now=lambda: NOW,
+    )
     action = ActionNextStep(booking=fixed(service))
     slots = {**QUALIFIED_SLOTS, "outcome": outcome}
 
-    offered = await action.run(dispatcher, make_tracker("jane@acme.com", slots=slots, active=False,
-                                                        metadata={"timezone": "Europe/Paris"}), DOMAIN)
+    offered = await action.run(
+        dispatcher,
+        make_tracker("jane@acme.com", slots=slots, active=False, metadata={"timezone": "Europe/Paris"}),
+        DOMAIN,
+    )
     state = slot_events(offered)["booking"]
     assert state["stage"] == "offered" and state["zone"] == "Europe/Paris"
     [message] = dispatcher.messages
@@ -47,23 +58,30 @@ async def test_offer_then_choose_then_book(playbook, sessions, dispatcher) -> No
 
     key = state["offered"][0]
     chooser = CollectingDispatcher()
-    tracker = with_entities(make_tracker(slots={**slots, "booking": state}, active=False), "choose_slot",
-                            [{"entity": "slot_choice", "value": key}])
+    tracker = with_entities(
+        make_tracker(slots={**slots, "booking": state}, active=False),
+        "choose_slot",
+        [{"entity": "slot_choice", "value": key}],
+    )
     confirming = slot_events(await action.run(chooser, tracker, DOMAIN))["booking"]
     assert confirming["stage"] == "confirming" and confirming["chosen"] == key
     assert [b["payload"] for b in chooser.messages[0]["buttons"]] == ["/confirm_slot", "/other_times"]
 
     booker = CollectingDispatcher()
-    done = await action.run(booker, make_tracker("yes", intent="affirm", slots={**slots, "booking": confirming},
-                                                 active=False), DOMAIN)
+    done = await action.run(
+        booker,
+        make_tracker("yes", intent="affirm", slots={**slots, "booking": confirming}, active=False),
+        DOMAIN,
+    )
     assert slot_events(done)["booking"]["stage"] == "booked"
     assert booker.messages[0]["text"].startswith("Booked: 30-minute demo with Greta Lindqvist")
 
 
 async def test_before_the_lead_is_saved_qualification_carries_on(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
     action = ActionNextStep(booking=fixed(None))
-    events = await action.run(dispatcher, make_tracker("1e9", slots={"outcome": {"saved": False}}, active=False),
-                              DOMAIN)
+    events = await action.run(
+        dispatcher, make_tracker("1e9", slots={"outcome": {"saved": False}}, active=False), DOMAIN
+    )
     assert events == [{"event": "followup", "timestamp": None, "name": "bant_form"}]
     assert dispatcher.messages == []
     tracker = make_tracker(slots={"outcome": {"saved": False}}, active=False)
@@ -72,14 +90,36 @@ async def test_before_the_lead_is_saved_qualification_carries_on(playbook, sessi
 
 
 async def test_a_message_with_nothing_to_do_still_gets_an_answer(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
-    service = BookingService(playbook, sessions, Links("k" * 40, 3600),
-                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
-    nurture = NurtureService(playbook, sessions, Links("k" * 40, 3600), mail_from="b@localhost",
-                             public_url="http://x", now=lambda: NOW)
+    service = BookingService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        Notify(mail_from="b@localhost", public_url="http://x"),
+        now=lambda: NOW,
+    )
+    nurture = NurtureService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        mail_from="b@localhost",
+        public_url="http://x",
+        now=lambda: NOW,
+    )
     action = ActionNextStep(booking=fixed(service), nurture=fixed(nurture))
-    slots = {**QUALIFIED_SLOTS, "outcome": {"saved": True, "lead_id": 1, "grade": "disqualified",
-                                            "reasons": ["student"], "next_step": "close"}}
-    assert await action.run(dispatcher, make_tracker("yes", intent="affirm", slots=slots, active=False), DOMAIN) == []
+    slots = {
+        **QUALIFIED_SLOTS,
+        "outcome": {
+            "saved": True,
+            "lead_id": 1,
+            "grade": "disqualified",
+            "reasons": ["student"],
+            "next_step": "close",
+        },
+    }
+    assert (
+        await action.run(dispatcher, make_tracker("yes", intent="affirm", slots=slots, active=False), DOMAIN)
+        == []
+    )
     assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
 
 
@@ -90,16 +130,33 @@ async def test_nurture_lead_is_asked_consent_enrolled_and_asked_for_an_introduct
 
     from bot.store.models import Consent, Lead, NurtureEnrollment, NurtureSend
 
-    outcome_action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
-    manager = {**QUALIFIED_SLOTS, "role": answer("role", "sales manager", {"title": "Sales Manager",
-                                                                           "seniority": "manager"})}
-    events = await outcome_action.run(CollectingDispatcher(), make_tracker("x", slots=manager, active=False), DOMAIN)
+    outcome_action = ActionDecideOutcome(
+        playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY)
+    )
+    manager = {
+        **QUALIFIED_SLOTS,
+        "role": answer("role", "sales manager", {"title": "Sales Manager", "seniority": "manager"}),
+    }
+    events = await outcome_action.run(
+        CollectingDispatcher(), make_tracker("x", slots=manager, active=False), DOMAIN
+    )
     outcome = slot_events(events)["outcome"]
     assert outcome["grade"] == "nurture" and outcome["reasons"][0] == "authority"
-    nurture = NurtureService(playbook, sessions, Links("k" * 40, 3600), mail_from="b@localhost",
-                             public_url="http://x", now=lambda: NOW)
-    booking = BookingService(playbook, sessions, Links("k" * 40, 3600),
-                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
+    nurture = NurtureService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        mail_from="b@localhost",
+        public_url="http://x",
+        now=lambda: NOW,
+    )
+    booking = BookingService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        Notify(mail_from="b@localhost", public_url="http://x"),
+        now=lambda: NOW,
+    )
     action = ActionNextStep(booking=fixed(booking), nurture=fixed(nurture))
     slots = {**manager, "outcome": outcome}
 
@@ -109,22 +166,36 @@ async def test_nurture_lead_is_asked_consent_enrolled_and_asked_for_an_introduct
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
 
     yes = CollectingDispatcher()
-    state = slot_events(await action.run(yes, make_tracker("yes", intent="affirm",
-                                                           slots={**slots, **asked}, active=False), DOMAIN))
+    state = slot_events(
+        await action.run(
+            yes, make_tracker("yes", intent="affirm", slots={**slots, **asked}, active=False), DOMAIN
+        )
+    )
     assert state["followup"]["stage"] == "asking_referral"
     assert yes.messages[0]["text"].startswith("Great. You'll get 2 emails about material you can share")
     assert "one-click unsubscribe" in yes.messages[0]["text"] and "introduce us" in yes.messages[1]["text"]
 
     referral = CollectingDispatcher()
-    done = slot_events(await action.run(referral, make_tracker("Maria Lopez, maria@acme.com", intent="inform",
-                                                               slots={**slots, **state}, active=False), DOMAIN))
+    done = slot_events(
+        await action.run(
+            referral,
+            make_tracker(
+                "Maria Lopez, maria@acme.com", intent="inform", slots={**slots, **state}, active=False
+            ),
+            DOMAIN,
+        )
+    )
     assert done["followup"]["stage"] == "done"
     assert referral.messages[0]["text"] == "Thank you! We'll reach out to Maria and mention you sent us."
     with sessions() as session:
         consent = session.execute(select(Consent).where(Consent.purpose == "followup_email")).scalar_one()
         assert consent.granted and consent.text_version == "followup-v1"
         enrollment = session.execute(select(NurtureEnrollment)).scalar_one()
-        assert (enrollment.track, enrollment.status, enrollment.reason) == ("decision_maker_kit", "active", "authority")
+        assert (enrollment.track, enrollment.status, enrollment.reason) == (
+            "decision_maker_kit",
+            "active",
+            "authority",
+        )
         assert len(session.execute(select(NurtureSend)).scalars().all()) == 2
         maria = session.execute(select(Lead).where(Lead.email == "maria@acme.com")).scalar_one()
         assert maria.referred_by_id == outcome["lead_id"] and maria.name == "Maria Lopez"
@@ -135,21 +206,51 @@ async def test_no_consent_no_enrolment_but_still_tagged(playbook, sessions, disp
 
     from bot.store.models import Lead, NurtureEnrollment
 
-    outcome_action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
-    cheap = {**QUALIFIED_SLOTS, "budget": answer("budget", "2k", {"status": "amount", "amount": 2000,
-             "amount_max": None, "currency": "USD", "period": "year", "annual_amount": 2000})}
-    outcome = slot_events(await outcome_action.run(CollectingDispatcher(), make_tracker("x", slots=cheap, active=False),
-                                                   DOMAIN))["outcome"]
-    nurture = NurtureService(playbook, sessions, Links("k" * 40, 3600), mail_from="b@localhost",
-                             public_url="http://x", now=lambda: NOW)
-    booking = BookingService(playbook, sessions, Links("k" * 40, 3600),
-                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
+    outcome_action = ActionDecideOutcome(
+        playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY)
+    )
+    cheap = {
+        **QUALIFIED_SLOTS,
+        "budget": answer(
+            "budget",
+            "2k",
+            {
+                "status": "amount",
+                "amount": 2000,
+                "amount_max": None,
+                "currency": "USD",
+                "period": "year",
+                "annual_amount": 2000,
+            },
+        ),
+    }
+    outcome = slot_events(
+        await outcome_action.run(CollectingDispatcher(), make_tracker("x", slots=cheap, active=False), DOMAIN)
+    )["outcome"]
+    nurture = NurtureService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        mail_from="b@localhost",
+        public_url="http://x",
+        now=lambda: NOW,
+    )
+    booking = BookingService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        Notify(mail_from="b@localhost", public_url="http://x"),
+        now=lambda: NOW,
+    )
     action = ActionNextStep(booking=fixed(booking), nurture=fixed(nurture))
     slots = {**cheap, "outcome": outcome}
     asked = slot_events(await action.run(dispatcher, make_tracker("x", slots=slots, active=False), DOMAIN))
     no = CollectingDispatcher()
-    done = slot_events(await action.run(no, make_tracker("no thanks", intent="deny", slots={**slots, **asked},
-                                                         active=False), DOMAIN))
+    done = slot_events(
+        await action.run(
+            no, make_tracker("no thanks", intent="deny", slots={**slots, **asked}, active=False), DOMAIN
+        )
+    )
     assert done["followup"]["stage"] == "done" and "we won't email you" in no.messages[0]["text"]
     with sessions() as session:
         assert session.execute(select(func.count()).select_from(NurtureEnrollment)).scalar() == 0
@@ -180,7 +281,9 @@ async def test_a_name_misread_as_no_is_taken_as_the_name(playbook, dispatcher) -
     from actions.digressions import ActionRephrase
 
     tracker = make_tracker("Eva Novak", intent="deny", confidence=0.92, requested="name")
-    events = await ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY)).run(dispatcher, tracker, DOMAIN)
+    events = await ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY)).run(
+        dispatcher, tracker, DOMAIN
+    )
     assert slot_events(events)["name"]["value"] == {"full": "Eva Novak", "first": "Eva"}
     assert await ActionRephrase().run(dispatcher, tracker, DOMAIN) == []
     assert dispatcher.messages == []
@@ -195,28 +298,73 @@ async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_c
     from actions.digressions import ActionGreet
     from bot.flow import open_questions
 
-    outcome_action = ActionDecideOutcome(playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY))
-    cheap = {**QUALIFIED_SLOTS, "budget": answer("budget", "2k", {"status": "amount", "amount": 2000,
-             "amount_max": None, "currency": "USD", "period": "year", "annual_amount": 2000})}
-    first = make_tracker("x", slots=cheap, active=False, sender="first-visit", metadata={"visitor_id": "v-42"})
+    outcome_action = ActionDecideOutcome(
+        playbook=fixed(playbook), sessions=fixed(sessions), today=fixed(TODAY)
+    )
+    cheap = {
+        **QUALIFIED_SLOTS,
+        "budget": answer(
+            "budget",
+            "2k",
+            {
+                "status": "amount",
+                "amount": 2000,
+                "amount_max": None,
+                "currency": "USD",
+                "period": "year",
+                "annual_amount": 2000,
+            },
+        ),
+    }
+    first = make_tracker(
+        "x", slots=cheap, active=False, sender="first-visit", metadata={"visitor_id": "v-42"}
+    )
     outcome = slot_events(await outcome_action.run(CollectingDispatcher(), first, DOMAIN))["outcome"]
     assert outcome["grade"] == "nurture"
 
     greet = ActionGreet(playbook=fixed(playbook), sessions=fixed(sessions))
-    hello = make_tracker("hi", intent="greet", active=False, sender="second-visit", metadata={"visitor_id": "v-42"})
+    hello = make_tracker(
+        "hi", intent="greet", active=False, sender="second-visit", metadata={"visitor_id": "v-42"}
+    )
     carried = slot_events(await greet.run(dispatcher, hello, DOMAIN))
     assert dispatcher.messages[0]["response"] == "utter_welcome_back"
     assert dispatcher.messages[0]["first_name_suffix"] == ", Jane"
-    assert {"budget", "timeline", "need"}.isdisjoint(carried) and {"role", "company_size", "email", "consent"} <= set(carried)
+    assert {"budget", "timeline", "need"}.isdisjoint(carried) and {
+        "role",
+        "company_size",
+        "email",
+        "consent",
+    } <= set(carried)
     assert carried["returning"]["grade"] == "nurture"
-    answers = {name: carried.get(name) for name in ("need", "role", "company_name", "company_size", "industry",
-                                                     "country", "budget", "timeline", "consent", "name", "email")}
-    assert set(open_questions(answers, authority_map=playbook.authority_map(),
-                              min_company_size=playbook.icp.company_size.min)) == {"need", "budget", "timeline"}
+    answers = {
+        name: carried.get(name)
+        for name in (
+            "need",
+            "role",
+            "company_name",
+            "company_size",
+            "industry",
+            "country",
+            "budget",
+            "timeline",
+            "consent",
+            "name",
+            "email",
+        )
+    }
+    assert set(
+        open_questions(
+            answers, authority_map=playbook.authority_map(), min_company_size=playbook.icp.company_size.min
+        )
+    ) == {"need", "budget", "timeline"}
 
     # answered again with a real budget: the lead is re-scored and recorded as requalified
-    again = {**carried, "need": QUALIFIED_SLOTS["need"], "budget": QUALIFIED_SLOTS["budget"],
-             "timeline": QUALIFIED_SLOTS["timeline"]}
+    again = {
+        **carried,
+        "need": QUALIFIED_SLOTS["need"],
+        "budget": QUALIFIED_SLOTS["budget"],
+        "timeline": QUALIFIED_SLOTS["timeline"],
+    }
     second = make_tracker("x", slots=again, active=False, sender="second-visit")
     requalified = slot_events(await outcome_action.run(CollectingDispatcher(), second, DOMAIN))["outcome"]
     assert requalified["grade"] == "qualified" and requalified["lead_id"] == outcome["lead_id"]
@@ -229,18 +377,43 @@ async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_c
 
     # someone unknown just gets the normal greeting
     stranger = CollectingDispatcher()
-    assert await greet.run(stranger, make_tracker("hi", intent="greet", metadata={"visitor_id": "v-0"}), DOMAIN) == []
+    assert (
+        await greet.run(stranger, make_tracker("hi", intent="greet", metadata={"visitor_id": "v-0"}), DOMAIN)
+        == []
+    )
     assert stranger.messages[0]["response"] == "utter_greet"
 
 
-async def test_a_later_message_of_a_finished_nurture_lead_gets_an_answer(playbook, sessions, dispatcher) -> None:  # type: ignore[no-untyped-def]
-    service = BookingService(playbook, sessions, Links("k" * 40, 3600),
-                             Notify(mail_from="b@localhost", public_url="http://x"), now=lambda: NOW)
-    nurture = NurtureService(playbook, sessions, Links("k" * 40, 3600), mail_from="b@localhost",
-                             public_url="http://x", now=lambda: NOW)
+async def test_a_later_message_of_a_finished_nurture_lead_gets_an_answer(
+    playbook, sessions, dispatcher
+) -> None:  # type: ignore[no-untyped-def]
+    service = BookingService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        Notify(mail_from="b@localhost", public_url="http://x"),
+        now=lambda: NOW,
+    )
+    nurture = NurtureService(
+        playbook,
+        sessions,
+        Links("k" * 40, 3600),
+        mail_from="b@localhost",
+        public_url="http://x",
+        now=lambda: NOW,
+    )
     action = ActionNextStep(booking=fixed(service), nurture=fixed(nurture))
-    slots = {**QUALIFIED_SLOTS, "outcome": {"saved": True, "lead_id": 1, "grade": "nurture", "reasons": ["budget"],
-                                            "next_step": "nurture"}, "followup": {"stage": "done"}}
+    slots = {
+        **QUALIFIED_SLOTS,
+        "outcome": {
+            "saved": True,
+            "lead_id": 1,
+            "grade": "nurture",
+            "reasons": ["budget"],
+            "next_step": "nurture",
+        },
+        "followup": {"stage": "done"},
+    }
     tracker = make_tracker("can I book a call after all?", slots=slots, active=False)
     tracker.latest_action_name = "action_decide_outcome"  # the form re-ran and the outcome had nothing new
     assert await action.run(dispatcher, tracker, DOMAIN) == []
