@@ -70,6 +70,11 @@ NO_CALL = ("Just send me information", "/decline_meeting")
 CALLBACK = ("Please get in touch instead", "/request_callback")
 
 
+def _no_email(state: dict[str, Any], text: str) -> Reply:
+    """Nothing can be sent without an email we may keep: say so and wait for one."""
+    return Reply([Message(text)], {**state, "stage": "declined", "reason": "no_email"})
+
+
 class BookingTurn:
     """Decides the next booking message."""
 
@@ -140,14 +145,10 @@ class BookingTurn:
             return Reply([], None)
         state: dict[str, Any] = {"stage": "offered", "meeting_type": meeting_type, "lead_id": ctx.lead_id}
         if not ctx.email:
-            return Reply(
-                [
-                    Message(
-                        "To send you a calendar invite I need a work email we may keep. If you'd like to book a call, "
-                        "just type your email and say 'book a call'."
-                    )
-                ],
-                {**state, "stage": "declined", "reason": "no_email"},
+            return _no_email(
+                state,
+                "To send you a calendar invite I need a work email we may keep. If you'd like to book a call, "
+                "just type your email and say 'book a call'.",
             )
         zone = valid_zone(ctx.browser_zone) or zone_for_country(ctx.facts.country)
         if not zone:
@@ -279,14 +280,10 @@ class BookingTurn:
         kind = booking.on_request or next(iter(booking.meeting_types))
         state: dict[str, Any] = {"stage": "offered", "meeting_type": kind, "lead_id": ctx.lead_id}
         if not ctx.email:
-            return Reply(
-                [
-                    Message(
-                        "I'll pass your request to our team, but they need a way to reach you: "
-                        "type a work email we may use and say 'please get in touch'."
-                    )
-                ],
-                {**state, "stage": "declined", "reason": "no_email"},
+            return _no_email(
+                state,
+                "I'll pass your request to our team, but they need a way to reach you: "
+                "type a work email we may use and say 'please get in touch'.",
             )
         return self._callback(state, ctx, "asked to talk to a person in the chat")
 
