@@ -8,6 +8,7 @@ location at once, in or out of the form, and a later correction replaces the val
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -32,6 +33,15 @@ logger = logging.getLogger(__name__)
 
 #: Closed yes/no questions answered through the affirm / deny intents.
 YES_NO = ("consent", "growth_plan", "readback")
+
+#: An answered field is only replaced from an answer to another question when the visitor says
+#: it is a correction ("actually our budget is closer to 80k", "sorry, we're 300 not 30").
+CORRECTION_CUE = re.compile(
+    r"\b(?:actually|sorry|correction|i meant|meant to say|make that|typo|rather|update|changed|instead|oops|"
+    r"my bad|scratch that|wait|not \S+ but|no longer|now)\b",
+    re.I,
+)
+NEEDS_A_CUE = ("role", "company_size", "industry", "country", "budget", "timeline", "company_name", "need")
 
 #: Messages that ask for something rather than answer: never kept as the answer to a question.
 EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback")
@@ -82,6 +92,19 @@ class ActionExtractFields(Action):
             elif requested == "readback":
                 # Anything but yes/no after a read-back is the change itself: parsed below as usual.
                 events.append(SlotSet("readback", yes_no_slot("readback", text, {"confirmed": "changed"})))
+            elif times_asked(tracker, str(requested)) >= 2 and not is_question(text):
+                # Asked twice and still no yes or no: never a third time. No consent is the safe reading.
+                unclear: dict[str, Any] | None = {
+                    "granted": False,
+                    "text_version": playbook.consent.text_version,
+                }
+                if requested == "growth_plan":
+                    unclear = None
+                events.append(
+                    SlotSet(
+                        str(requested), yes_no_slot(str(requested), text, unclear, declined=unclear is None)
+                    )
+                )
 
         pending = tracker.get_slot("need_pending") if requested == "need" else None
         if isinstance(pending, dict):
@@ -134,6 +157,8 @@ class ActionExtractFields(Action):
                 and extracted.value
                 and previous.get("value") != extracted.value
             ):
+                if field in NEEDS_A_CUE and not CORRECTION_CUE.search(text):
+                    continue  # "…hotels ask for price lists" while describing the need is not a new industry
                 # A correction. Rasa drops messages sent from slot-mapping actions, so the
                 # form's validation action announces it (see actions/form.py).
                 slot["corrected_from"] = previous.get("value")

@@ -182,8 +182,8 @@ class ValidateBantForm(FormValidationAction):
         decision = email_decision(
             value.get("value"), freemail_warned=bool(tracker.get_slot("freemail_warned"))
         )
-        if decision == "accept":
-            return {"email": value}
+        if decision == "accept" or times_asked(tracker, "email") >= 2:
+            return {"email": value}  # never a third ask: an unusable address grades as invalid contact
         if decision == "ask_work_email":
             dispatcher.utter_message(response="utter_freemail_email")
             return {"email": None, "freemail_warned": True}

@@ -68,7 +68,8 @@ def looks_like_a_name(text: str) -> bool:
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yea|yep|yup|ya|ja|jawohl|oui|si|sí|sure|ok|okay|k|kk|fine|passt|alright|"
-    r"go ahead|of course|please do|absolutely|definitely|certainly|correct|right|that's right|👍)\b",
+    r"go ahead|of course|please do|absolutely|definitely|certainly|correct|right|that's right|d'accord|claro|"
+    r"vale|genau|certo|sì|tak|👍)\b",
     re.I,
 )
 _NO = re.compile(

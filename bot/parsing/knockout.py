@@ -72,7 +72,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:help|get|bring|boost|increase|grow|drive|double|triple|generate|improve) (?:you|your)\b|"
             r"(?:would you be|are you) interested in (?:our|my) (?:services|offer|solution|product|proposal)|"
             r"partnership (?:proposal|opportunity)|"
-            r"\boffer(?:ing)? you (?:our|my|a)\b|"
+            r"\boffer(?:ing)? you (?:our|my|a)\b|\bto offer (?:you )?our\b|"
+            r"(?:would|could|is|might) your (?:cto|ceo|cmo|cfo|coo|founder|team|marketing team|sales team|"
+            r"head of [\w-]+) be (?:open|interested|available)\b|"
             r"(?:could|can|may) (?:i|we) (?:get|grab|have|book) (?:\d+|a few|five|ten|fifteen) ?min(?:ute)?s? "
             r"(?:of|with) your\b|"
             r"(?:i'?d|i would|we'?d|we would) (?:like|love) to (?:pitch|offer|sell|introduce (?:you to )?our|"
@@ -99,7 +101,8 @@ _URL = re.compile(r"https?://|www\.", re.I)
 #: Unmistakable spam: counts even when the message also looks like it says a budget ("links for $5").
 SURE_SPAM = re.compile(
     r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly)/\w+|cheap (?:seo|backlinks|links)|buy backlinks|whatsapp \+?\d|"
-    r"guaranteed (?:returns?|profits?|income)|\d+% guaranteed|earn \d+\s?% ",
+    r"guaranteed (?:returns?|profits?|income)|\d+% guaranteed|earn \d+\s?% |\bt\.me/\w+|crypto signals|"
+    r"make \$?\d[\d,k]*\s?(?:/|a|per)\s?(?:day|week|month) from home",
     re.I,
 )
 
@@ -107,6 +110,8 @@ SURE_SPAM = re.compile(
 def detect_knockout(text: str) -> dict[str, Any] | None:
     """{"kind": ...} when the message shows a non-buyer, else None."""
     text = text[:2000]
+    if SURE_SPAM.search(text):
+        return {"kind": "spam"}
     for kind, pattern in _RULES:
         if pattern.search(text):
             return {"kind": kind}

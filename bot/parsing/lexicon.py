@@ -42,8 +42,18 @@ def _industry_matcher() -> PhraseMatcher:
     return matcher
 
 
+#: "an online furniture shop", "online store selling shoes": selling online is e-commerce.
+_ONLINE_SHOP = re.compile(
+    r"\b(?:online|web|internet|e-?commerce)\s+(?:[\w-]+\s+){0,2}?(?:shop|store|retailer|boutique|business)\b",
+    re.I,
+)
+
+
 def find_industry(doc: Doc, *, requested: bool = False) -> tuple[dict[str, Any], tuple[int, int]] | None:
     """The industry named in a message (longest phrase wins) with its span."""
+    online = _ONLINE_SHOP.search(doc.text)
+    if online:
+        return {"industry": "ecommerce"}, online.span()
     matches = _industry_matcher()(doc)
     if not matches:
         return None

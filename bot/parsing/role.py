@@ -186,6 +186,8 @@ def _own(text: str, start: int, end: int, requested: bool) -> bool:
         return False
     if requested or _SELF.search(sentence):
         return True
+    if not sentence.strip() and start > 0:
+        return True  # a title opening a sentence after a greeting in any language: "Buenas! Founder of …"
     opening = _GREETING.match(text)
     lead_in = text[opening.end() if opening else 0 : start]
     if not lead_in.strip() or _NAME_LEAD_IN.fullmatch(lead_in):

@@ -362,3 +362,47 @@ async def test_an_email_that_answers_its_question_is_still_validated(
     events = await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == [response]
     assert slot_events(events)["email"] is None
+
+
+async def test_a_word_in_another_answer_does_not_replace_an_answered_field(playbook, dispatcher) -> None:
+    industry = answer("industry", "we make furniture", {"industry": "manufacturing"})
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    said = "distributors and hotels send us forms and we can't tell who is serious"
+    tracker = make_tracker(said, requested="need", slots={"industry": industry})
+    assert "industry" not in slot_events(await action.run(dispatcher, tracker, DOMAIN))
+    corrected = make_tracker(
+        "sorry, we're actually a hotel group", requested="need", slots={"industry": industry}
+    )
+    assert slot_events(await action.run(dispatcher, corrected, DOMAIN))["industry"]["value"] == {
+        "industry": "hospitality"
+    }
+
+
+def _asked(tracker: Any, field: str, times: int) -> Any:
+    asks = [{"event": "slot", "name": "requested_slot", "value": field} for _ in range(times)]
+    tracker.events[:0] = asks
+    return tracker
+
+
+async def test_a_yes_no_question_is_not_asked_a_third_time(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    once = _asked(make_tracker("hmm, depends", requested="consent"), "consent", 1)
+    assert "consent" not in slot_events(await action.run(dispatcher, once, DOMAIN))
+    twice = _asked(make_tracker("hmm, depends", requested="consent"), "consent", 2)
+    consent = slot_events(await action.run(dispatcher, twice, DOMAIN))["consent"]
+    assert consent["value"]["granted"] is False and consent["raw"] == "hmm, depends"
+
+
+async def test_an_unusable_email_is_not_asked_for_a_third_time(playbook, dispatcher) -> None:
+    form = ValidateBantForm(playbook=fixed(playbook))
+    slot = answer(
+        "email",
+        "x@mailinator.com",
+        {"email": "x@mailinator.com", "domain": "mailinator.com", "kind": "disposable"},
+    )
+    assert await form.validate_email(slot, dispatcher, _asked(make_tracker("x"), "email", 1), DOMAIN) == {
+        "email": None
+    }
+    assert await form.validate_email(slot, dispatcher, _asked(make_tracker("x"), "email", 2), DOMAIN) == {
+        "email": slot
+    }
