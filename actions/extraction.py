@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import deps
 from actions.answers import answer_slot, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
-from bot.extract import extract_fields
+from bot.extract import extract_fields, normalise_text
 from bot.flow import SURE, free_text_allowed, unparsed_answer, yes_or_no
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
@@ -71,7 +71,7 @@ class ActionExtractFields(Action):
     ) -> list[EventType]:
         """Extract fields from the latest message and set their slots."""
         message = tracker.latest_message or {}
-        text = str(message.get("text") or "")
+        text = normalise_text(str(message.get("text") or ""))
         intent = message.get("intent") or {}
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None
         if text.startswith("/decline") and requested in FIELDS:

@@ -9,6 +9,7 @@ the answer to the question being asked. Never raises; long input is capped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -88,6 +89,16 @@ def _need(
     return None
 
 
+def normalise_text(text: str, limit: int = MAX_CHARS) -> str:
+    """Visitor text as valid, composed Unicode, at most `limit` characters.
+
+    A lone surrogate ("\\ud800") cannot be encoded as UTF-8: it crashed the tokenizer and,
+    once stored, every page showing it. It becomes U+FFFD; nothing else changes.
+    """
+    text = (text or "")[:limit]
+    return unicodedata.normalize("NFC", text.encode("utf-8", "replace").decode("utf-8", "replace"))
+
+
 def extract_fields(
     text: str,
     *,
@@ -102,7 +113,7 @@ def extract_fields(
     `needs` maps a need in the visitor's words to a use case (bot.needs); without it only
     the playbook's exact keyword phrases are recognised.
     """
-    text = (text or "")[:MAX_CHARS]
+    text = normalise_text(text)
     if not text.strip():
         return {}
     use_cases = use_cases or {}

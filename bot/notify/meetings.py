@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bot.booking.display import when
 from bot.describe import FIELD_LABELS, describe
+from bot.escaping import slack_text
 from bot.notify.ical import InviteInfo, build_invite
 from bot.store.outbox import OutboxIn
 
@@ -163,8 +164,8 @@ def event_body(notice: MeetingNotice, event_id: str) -> dict[str, Any]:
 
 def slack_body(notice: MeetingNotice) -> dict[str, Any]:
     """Slack incoming-webhook JSON."""
-    who = notice.visitor_name or notice.visitor_email
-    company = notice.lead.get("company_name")
+    who = slack_text(notice.visitor_name or notice.visitor_email)
+    company = slack_text(notice.lead.get("company_name")) if notice.lead.get("company_name") else None
     verb = {"booked": "booked", "rescheduled": "rescheduled", "cancelled": "cancelled"}[notice.change]
     text = (
         f"{notice.meeting_label} {verb}: {who}"

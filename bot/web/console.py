@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import queries
 from bot.console.auth import Sessions, User
+from bot.escaping import csv_cell
 from bot.nurture.requalify import stored_profile
 from bot.playbook import Playbook, PlaybookError, load_playbook, parse_playbook
 from bot.privacy import erase_person, export_person
@@ -79,7 +80,7 @@ def _csv(name: str, rows: list[dict[str, Any]]) -> web.Response:
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return web.Response(
         text=buffer.getvalue(),
         content_type="text/csv",

@@ -406,3 +406,11 @@ async def test_an_unusable_email_is_not_asked_for_a_third_time(playbook, dispatc
     assert await form.validate_email(slot, dispatcher, _asked(make_tracker("x"), "email", 2), DOMAIN) == {
         "email": slot
     }
+
+
+async def test_a_lone_surrogate_is_replaced_not_a_crash(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("we are 50 people \ud800", requested="company_size")
+    slots = slot_events(await action.run(dispatcher, tracker, DOMAIN))
+    assert slots["company_size"]["value"]["employees"] == 50
+    slots["company_size"]["raw"].encode("utf-8")  # stores as UTF-8 (the replacement character)
