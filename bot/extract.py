@@ -92,7 +92,7 @@ def _need(
 def normalise_text(text: str, limit: int = MAX_CHARS) -> str:
     """Visitor text as valid, composed Unicode, at most `limit` characters.
 
-    A lone surrogate ("\\ud800") cannot be encoded as UTF-8: it crashed the tokenizer and,
+    A lone surrogate (U+D800 alone) cannot be encoded as UTF-8: it crashed the tokenizer and,
     once stored, every page showing it. It becomes U+FFFD; nothing else changes.
     """
     text = (text or "")[:limit]
