@@ -8,15 +8,27 @@ formatting guide: escape &, < and >).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
 def csv_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading apostrophe.
+
+    A lone "-" (the console's "none") and plain signed numbers stay as they are: neither runs.
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and value not in ("-", "+")
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

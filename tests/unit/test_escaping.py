@@ -21,6 +21,7 @@ def test_formula_like_cells_are_text_in_the_console_csv(value: str) -> None:
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert rows[0]["company"] == "'" + value
     assert csv_cell("Acme") == "Acme" and csv_cell(12) == 12
+    assert csv_cell("-") == "-" and csv_cell("-12.5") == "-12.5"
 
 
 def test_visitor_text_cannot_mention_or_link_in_slack() -> None:
