@@ -9,12 +9,14 @@ cleanly on Ctrl-C.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +38,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         DATABASE_URL=settings.database_url,
         BANTER_PLAYBOOK=str(settings.playbook_path),
         BANTER_ALLOWED_ORIGINS=",".join(settings.allowed_origins),
+        SANIC_HOST=settings.actions_interface,  # rasa-sdk's listening address (it has no flag for it)
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="3",
     )
@@ -59,9 +62,24 @@ def rasa_server_cmd(settings: Settings, model: Path) -> list[str]:
     """Command line of the Rasa server with the REST and socket.io channels."""
     return [
         str(BIN / "rasa"), "run", "--model", str(model), "--port", str(settings.rasa_port),
+        "--interface", settings.rasa_interface,
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--enable-api", "--cors", *settings.allowed_origins,
+        # The HTTP API (trackers, events) only with the token: it can read and write any conversation.
+        "--enable-api", "--auth-token", api_token(settings), "--cors", *settings.allowed_origins,
     ]  # fmt: skip
+
+
+def api_token(settings: Settings) -> str:
+    """RASA_API_TOKEN, else a random token kept in var/rasa_api_token (0600) for local tools."""
+    if settings.rasa_api_token:
+        return settings.rasa_api_token
+    path = PROJECT_ROOT / "var" / "rasa_api_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def banter_cmd(*args: str) -> list[str]:
@@ -152,7 +170,8 @@ def start_servers(
             start("worker", banter_cmd("worker"))
         wait_for(f"http://127.0.0.1:{settings.actions_port}/health", 120, procs)
         print(f"==> action server ready on port {settings.actions_port}", flush=True)
-        wait_for(f"http://127.0.0.1:{settings.rasa_port}/status", 300, procs)
+        token = urllib.parse.urlencode({"token": api_token(settings)})
+        wait_for(f"http://127.0.0.1:{settings.rasa_port}/status?{token}", 300, procs)
         print(f"==> Rasa server ready on port {settings.rasa_port}", flush=True)
     except BaseException:
         stop(procs)

@@ -49,6 +49,10 @@ class Settings:
     tracker_url: str = ""
     rasa_public_url: str = "http://127.0.0.1:5005"
     allowed_origins: tuple[str, ...] = ()
+    # Internal services listen on loopback unless told otherwise; Rasa's HTTP API needs a token.
+    rasa_interface: str = "127.0.0.1"
+    actions_interface: str = "127.0.0.1"
+    rasa_api_token: str | None = None
 
     @property
     def action_endpoint(self) -> str:
@@ -153,4 +157,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tracker_db=tracker_db,
         model_dir=_path(env, "MODEL_DIR", "models"),
         log_level=level,
+        rasa_interface=env.get("RASA_INTERFACE", "127.0.0.1"),
+        actions_interface=env.get("ACTIONS_INTERFACE", "127.0.0.1"),
+        rasa_api_token=env.get("RASA_API_TOKEN") or None,
     )

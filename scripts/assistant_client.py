@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -48,6 +50,7 @@ def running_assistant(
         "WEB_PORT": str(free_port()),
         "SMTP_PORT": str(free_port()),
         "BANTER_MAIL_DIR": str(tmp / "mail"),
+        "RASA_API_TOKEN": secrets.token_urlsafe(24),
         **(env or {}),
     }
     saved = {key: os.environ.get(key) for key in settings_env}
@@ -77,6 +80,7 @@ class AssistantClient:
 
     base_url: str
     database_url: str
+    api_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", ""))
     transcripts: dict[str, list[str]] = field(default_factory=dict)
     _sessions: sessionmaker | None = field(default=None, init=False, repr=False)
 
@@ -101,8 +105,9 @@ class AssistantClient:
 
     def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation's tracker from Rasa's HTTP API."""
+        query = urllib.parse.urlencode({"token": self.api_token})
         with urllib.request.urlopen(
-            f"{self.base_url}/conversations/{sender}/tracker", timeout=30
+            f"{self.base_url}/conversations/{sender}/tracker?{query}", timeout=30
         ) as response:
             tracker: dict[str, Any] = json.loads(response.read())
         return tracker
