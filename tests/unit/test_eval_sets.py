@@ -100,22 +100,37 @@ def test_intent_eval_set_is_held_out() -> None:
     assert not overlap, f"evaluation utterances also in training data: {overlap}"
 
 
-def test_intent_eval_set_v2_is_held_out() -> None:
-    path = NLU_EVAL / "intents_v2.yml"
+#: Held-out slices after v1, oldest first: each must stay apart from training and earlier slices.
+LATER_SLICES = ("v2", "v3", "v4")
+
+
+@pytest.mark.parametrize("index", range(len(LATER_SLICES)))
+def test_later_intent_slices_are_held_out(index: int) -> None:
+    name = LATER_SLICES[index]
+    path = NLU_EVAL / f"intents_{name}.yml"
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
     _load(path)
     evaluation = _examples(path)
-    assert evaluation, "intents_v2.yml has no examples"
+    assert evaluation, f"{path.name} has no examples"
     unknown = {intent for _, intent in evaluation} - {intent for _, intent in _training()}
     assert not unknown, f"intents not in the training data: {sorted(unknown)}"
     overlap = _in_training([t for t, _ in evaluation])
-    assert not overlap, f"v2 utterances also in training data: {overlap}"
-    v1 = {_norm(t) for t, _ in _examples(NLU_EVAL / "intents.yml")}
-    reused = sorted(t for t, _ in evaluation if _norm(t) in v1)
-    assert not reused, f"v2 utterances also in the v1 set (tuned on): {reused}"
+    assert not overlap, f"{name} utterances also in training data: {overlap}"
+    earlier = {_norm(t) for t, _ in _examples(NLU_EVAL / "intents.yml")}
+    for older in LATER_SLICES[:index]:
+        if (NLU_EVAL / f"intents_{older}.yml").exists():
+            earlier |= {_norm(t) for t, _ in _examples(NLU_EVAL / f"intents_{older}.yml")}
+    reused = sorted(t for t, _ in evaluation if _norm(t) in earlier)
+    assert not reused, f"{name} utterances also in an earlier slice (tuned on): {reused}"
 
 
-@pytest.mark.parametrize(("name", "minimum"), [("values.yml", 120), ("values_v2.yml", 1)])
+@pytest.mark.parametrize(
+    ("name", "minimum"), [("values.yml", 120), *((f"values_{n}.yml", 1) for n in LATER_SLICES)]
+)
 def test_value_eval_set_is_well_formed(name: str, minimum: int) -> None:
+    if not (NLU_EVAL / name).exists():
+        pytest.skip(f"{name} not written yet")
     spec = _load(NLU_EVAL / name)
     assert isinstance(spec.get("today"), date) or date.fromisoformat(str(spec.get("today")))
     cases = spec["cases"]
@@ -129,18 +144,27 @@ def test_value_eval_set_is_well_formed(name: str, minimum: int) -> None:
             _check_need(case["expect"]["need"], case)
 
 
-def test_value_eval_set_v2_is_held_out() -> None:
-    spec = _load(NLU_EVAL / "values_v2.yml")
-    overlap = _in_training([case["text"] for case in spec["cases"]], MIN_WORDS_HELD_OUT)
-    assert not overlap, f"v2 value texts also in training data: {overlap}"
+@pytest.mark.parametrize("name", LATER_SLICES)
+def test_later_value_slices_are_held_out(name: str) -> None:
+    path = NLU_EVAL / f"values_{name}.yml"
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
+    overlap = _in_training([case["text"] for case in _load(path)["cases"]], MIN_WORDS_HELD_OUT)
+    assert not overlap, f"{name} value texts also in training data: {overlap}"
 
 
 def _messages(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _visitors() -> tuple[date, list[dict[str, Any]]]:
-    spec = _load(VISITORS)
+VISITOR_FILES = ("visitors.yml", "visitors_v3.yml", "visitors_v4.yml")
+
+
+def _visitors(name: str = "visitors.yml") -> tuple[date, list[dict[str, Any]]]:
+    path = VISITORS.parent / name
+    if not path.exists():
+        pytest.skip(f"{name} not written yet")
+    spec = _load(path)
     assert isinstance(spec, dict) and set(spec) <= {"today", "visitors"}, "top level: today and visitors"
     today = spec.get("today")
     today = today if isinstance(today, date) else date.fromisoformat(str(today))
@@ -149,16 +173,18 @@ def _visitors() -> tuple[date, list[dict[str, Any]]]:
     return today, visitors
 
 
-def test_visitor_ids_are_unique_kebab_case() -> None:
-    _, visitors = _visitors()
+@pytest.mark.parametrize("name", VISITOR_FILES)
+def test_visitor_ids_are_unique_kebab_case(name: str) -> None:
+    _, visitors = _visitors(name)
     ids = [v.get("id") for v in visitors]
     assert all(isinstance(i, str) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids), ids
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     assert not duplicates, f"duplicate visitor ids: {duplicates}"
 
 
-def test_visitors_are_well_formed() -> None:
-    _, visitors = _visitors()
+@pytest.mark.parametrize("name", VISITOR_FILES)
+def test_visitors_are_well_formed(name: str) -> None:
+    _, visitors = _visitors(name)
     for v in visitors:
         where = v.get("id")
         assert set(v) <= VISITOR_KEYS, (where, sorted(set(v) - VISITOR_KEYS))
@@ -175,8 +201,9 @@ def test_visitors_are_well_formed() -> None:
         assert all(isinstance(m, str) for msgs in interject.values() for m in _messages(msgs)), where
 
 
-def test_visitor_expectations_use_the_vocabularies() -> None:
-    _, visitors = _visitors()
+@pytest.mark.parametrize("name", VISITOR_FILES)
+def test_visitor_expectations_use_the_vocabularies(name: str) -> None:
+    _, visitors = _visitors(name)
     for v in visitors:
         where = v.get("id")
         expect = v.get("expect")
@@ -191,8 +218,9 @@ def test_visitor_expectations_use_the_vocabularies() -> None:
         _check_values(expect.get("values") or {}, where)
 
 
-def test_visitor_messages_are_not_training_sentences() -> None:
-    _, visitors = _visitors()
+@pytest.mark.parametrize("name", VISITOR_FILES)
+def test_visitor_messages_are_not_training_sentences(name: str) -> None:
+    _, visitors = _visitors(name)
     said = []
     for v in visitors:
         said += _messages(v.get("opening") or [])
