@@ -86,9 +86,9 @@ test-e2e: train node_modules/.installed $(CHROMIUM)
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
 
-eval: train ## evaluations: NLU per slice (v1 tuned on, v2 held out), then scripted visitors end to end
+eval: train ## evaluations: NLU per slice (v4 is the held-out one), then each slice's scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
-	$(BIN)/python scripts/eval_conversations.py
+	@for f in tests/conversations/visitors*.yml; do echo "==> $$f"; $(BIN)/python scripts/eval_conversations.py --visitors $$f || exit 1; done
 
 bench: train node_modules/.installed ## benchmarks: conversations over REST, then the console on 100k leads (SQLite, PostgreSQL)
 	$(BIN)/python scripts/bench.py

@@ -3,7 +3,7 @@
 Starts the Rasa and action servers on free ports with throw-away SQLite and the fixture
 playbook, drives every visitor as tests/conversations/FORMAT.md describes, then checks the
 stored lead against the visitor's expectations. Prints a line per visitor and a summary;
-writes results/eval/conversations.json.
+writes results/eval/conversations[_vN].json (named after the visitors file).
 Usage: scripts/eval_conversations.py [--visitors PATH] [--only ID ...] [--concurrency 4]
 """
 
@@ -316,7 +316,8 @@ def main() -> int:
     ordered = [results[v["id"]] for v in visitors]
     summary = {**summarise(ordered), "seconds": round(time.perf_counter() - started, 1)}
 
-    out = ROOT / "results" / "eval" / "conversations.json"
+    stem = args.visitors.stem.replace("visitors", "conversations")  # visitors_v4.yml -> conversations_v4.json
+    out = ROOT / "results" / "eval" / f"{stem}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "visitors_file": str(args.visitors),

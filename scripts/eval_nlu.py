@@ -1,8 +1,8 @@
 """NLU report per evaluation slice: intents (trained model) and values (bot.extract).
 
-v1 (tests/nlu_eval/intents.yml + values.yml) and v2 (intents_v2.yml + values_v2.yml) have
-been tuned on, so they no longer measure anything unbiased; v3 (intents_v3.yml +
-values_v3.yml) is the held-out slice: once its misses are fixed, write a v4. Per slice:
+v1 (tests/nlu_eval/intents.yml + values.yml), v2 and v3 have been tuned on, so they no
+longer measure anything unbiased; v4 (intents_v4.yml + values_v4.yml) is the held-out
+slice: once its misses are fixed, write a v5. Per slice:
 intent precision/recall/F1 with macro and weighted averages; value accuracy per field; need
 accuracy on its own (strict, and "after asking": the expected use case is among the candidates
 of an unsure result). Values use the fixture playbook tests/fixtures/playbook.yml.
@@ -55,7 +55,13 @@ SLICES = (
         EVAL_DIR / "intents_v2.yml",
         EVAL_DIR / "values_v2.yml",
     ),
-    Slice("v3", "held out", EVAL_DIR / "intents_v3.yml", EVAL_DIR / "values_v3.yml"),
+    Slice(
+        "v3",
+        "tuned on (first run 2026-11-25): no longer an unbiased measure",
+        EVAL_DIR / "intents_v3.yml",
+        EVAL_DIR / "values_v3.yml",
+    ),
+    Slice("v4", "held out", EVAL_DIR / "intents_v4.yml", EVAL_DIR / "values_v4.yml"),
 )
 
 
