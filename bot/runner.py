@@ -65,7 +65,7 @@ def rasa_server_cmd(settings: Settings, model: Path) -> list[str]:
         "--interface", settings.rasa_interface,
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         # The HTTP API (trackers, events) only with the token: it can read and write any conversation.
-        "--enable-api", "--auth-token", api_token(settings), "--cors", *settings.allowed_origins,
+        "--enable-api", f"--auth-token={api_token(settings)}", "--cors", *settings.allowed_origins,
     ]  # fmt: skip
 
 
@@ -78,7 +78,7 @@ def api_token(settings: Settings) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
+            handle.write(secrets.token_hex(32))  # hex: never starts with "-" (an option to argparse)
     return path.read_text().strip()
 
 

@@ -50,7 +50,7 @@ def running_assistant(
         "WEB_PORT": str(free_port()),
         "SMTP_PORT": str(free_port()),
         "BANTER_MAIL_DIR": str(tmp / "mail"),
-        "RASA_API_TOKEN": secrets.token_urlsafe(24),
+        "RASA_API_TOKEN": secrets.token_hex(24),
         **(env or {}),
     }
     saved = {key: os.environ.get(key) for key in settings_env}

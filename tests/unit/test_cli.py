@@ -175,3 +175,13 @@ def test_requalify_nurture_status_export_and_erase_commands(
     assert code == 0 and out.startswith("erased: 1 conversations")
     code, _, err = run(["export", "--email", "ada@acme.com"], capsys)
     assert code == 1 and "nothing is held about ada@acme.com" in err
+
+
+def test_rasa_is_started_with_a_token_argparse_cannot_mistake_for_an_option(tmp_path, monkeypatch) -> None:
+    from bot.runner import rasa_server_cmd
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("RASA_API_TOKEN", "-starts-with-a-dash")
+    cmd = rasa_server_cmd(load_settings(), tmp_path / "model.tar.gz")
+    assert "--auth-token=-starts-with-a-dash" in cmd
+    assert cmd[cmd.index("--interface") + 1] == "127.0.0.1"
