@@ -41,6 +41,8 @@ MAX_CHARS = 2000
 _RESEARCHING = (
     "just researching", "just looking", "researching", "research", "browsing", "just browsing", "exploring",
     "looking around", "curious", "just curious", "not sure yet what", "checking options", "comparing tools",
+    "having a look", "having a nose", "nose around", "poke around", "poking around", "see what's out there",
+    "no specific project", "just looking around", "window shopping",
 )  # fmt: skip
 
 #: A year named right after "for"/"in"/"per" in a budget sentence is the budget's year, not a go-live date.
@@ -77,8 +79,19 @@ def _need(
     lowered = text.lower()
     if any(phrase in lowered for phrase in _RESEARCHING) and (requested or "just" in lowered):
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})
-    if not has_words(text) or is_question(text):
+    if not has_words(text):
         return None
+    if is_question(text):
+        # "our SDRs lose hours on sign-ups that go nowhere. is that something you do?": the
+        # statement before the question may still state the need.
+        statements = [
+            part for part in re.split(r"(?<=[.!])\s+|\?", text) if part.strip() and not is_question(part)
+        ]
+        if needs is None or not statements or len(statements) == 1 and statements[0].strip() == text.strip():
+            return None
+        verdict = needs.classify_message(" ".join(statements), requested=False)
+        said = clean_free_text(text, MAX_CHARS)
+        return Extracted("need", said, verdict.value()) if verdict.status == "matched" else None
     if needs is not None:
         verdict = needs.classify_message(text, requested=requested)
         if verdict.status == "matched" or requested:

@@ -63,7 +63,8 @@ class Thresholds:
     candidate: float = 0.12
     not_served: float = 0.4
     volunteered: float = 0.7  # a need not asked for is only taken when this sure
-    clause: float = 0.55  # a need in one clause of a multi-fact message
+    clause: float = 0.55  # a need in one clause of a multi-fact message …
+    clause_near: float = 0.4  # … that is also close to one of the examples ("about 300 people" is not)
     near: float = 0.12  # cosine similarity to the nearest example below which nothing is near
 
 
@@ -170,7 +171,7 @@ class NeedClassifier:
                 scores = sorted(self.scores(clause).items(), key=lambda item: -item[1])
                 (top, top_score), runner_up = scores[0], scores[1][1] if len(scores) > 1 else 0.0
                 clear = top_score >= limits.clause and top_score - runner_up >= limits.margin
-                if top != NOT_SERVED and clear and self.nearest(clause) >= limits.near:
+                if top != NOT_SERVED and clear and self.nearest(clause) >= limits.clause_near:
                     if best is None or top_score > best.confidence:
                         best = NeedMatch("matched", top, top_score)
             if best is not None:

@@ -44,7 +44,7 @@ def _industry_matcher() -> PhraseMatcher:
 
 #: "an online furniture shop", "online store selling shoes": selling online is e-commerce.
 _ONLINE_SHOP = re.compile(
-    r"\b(?:online|web|internet|e-?commerce)\s+(?:[\w-]+\s+){0,2}?(?:shop|store|retailer|boutique|business)\b",
+    r"\b(?:online|web|internet|e-?commerce)\s+(?:[\w-]+\s+){0,2}?(?:shop|store|retailer|boutique)\b",
     re.I,
 )
 

@@ -38,8 +38,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\b{_OWNER_NOT_ROLE}(?:business\s+|company\s+|shop\s+|store\s+)?owner\b|\bproprietor\b|"
             r"\bpartner at\b|\bmanaging partner\b|"
-            r"\bi (?:own|run) (?:the|a|my|our|this) (?:[\w-]+ ){0,3}?(?:company|business|firm|agency|shop|store|chain|"
-            r"practice|studio|startup|restaurant|clinic)\b",
+            r"\bi (?:own|run) (?:the|a|an|my|our|this) (?:[\w-]+ ){0,4}?(?:company|business|firm|agency|shop|store|"
+            r"chain|practice|studio|startup|restaurant|clinic|consultancy)\b|\bone of the (?:co-?)?founders\b",
             re.I,
         ),
     ),
@@ -128,7 +128,11 @@ _ACRONYMS = set(
 )
 _STOP_AFTER = {"at", "in", "i", "we", "here", "and", "for", "with", "from", "of", "the"}
 _GREETING = re.compile(
-    r"^\s*(?:(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))\b[\s,!.]*)?", re.I
+    r"^\s*(?:(?:hi|hello|hey|hiya|howdy|morning|afternoon|evening|good (?:morning|afternoon|evening))\b"
+    r"(?:\s+(?:all|there|folks|team))?[\s,!.]*"
+    # a greeting in any language: one or two words before a comma ("bonjour, VP Sales at …")
+    r"|[^\W\d_]+(?:\s+[^\W\d_]+)?\s*[,!]\s*)?",
+    re.I,
 )
 _WORD = re.compile(r"[A-Za-z][\w&'.-]*|&|/|\+")
 
@@ -217,6 +221,8 @@ def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tu
             title = _title(text, (start, end), seniority)
             if re.match(r"i (?:own|run)\b", title, re.I):
                 title = "Owner"  # "I own the company" says the role, not a title to keep
+            elif re.match(r"one of the (?:co-?)?founders", title, re.I):
+                title, seniority = "Co-founder", "founder"
             return {"title": title, "seniority": seniority}, (start, end)
     return None
 

@@ -122,3 +122,31 @@ def test_a_need_in_one_clause_of_a_multi_fact_message_is_found(playbook: Playboo
     assert classifier.classify_message(
         "I'm the VP of sales, 200 people, fintech in Berlin", requested=False
     ).status == ("unmatched")
+
+
+def test_a_size_clause_is_not_a_need_and_a_statement_before_a_question_can_be(playbook: Playbook) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    def need(text: str) -> object:
+        found = extract_fields(
+            text,
+            today=date(2026, 11, 24),
+            use_cases=playbook.use_case_keywords(),
+            needs=playbook.need_classifier(),
+        )
+        return (
+            (found["need"].value or {}).get("use_case") or (found["need"].value or {}).get("status")
+            if "need" in found
+            else None
+        )
+
+    assert need("bonjour, VP Sales at a fintech in Paris, about 300 people") is None
+    assert (
+        need("afternoon. no specific project, just having a nose around at what these tools do")
+        == "researching"
+    )
+    assert (
+        need("we need to get leads into salesforce automatically. does that work with you?") == "crm_routing"
+    )

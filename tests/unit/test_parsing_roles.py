@@ -135,3 +135,22 @@ def test_titles_in_the_answer_about_other_deciders_are_other_peoples() -> None:
 
     found = extract_fields("my boss, the VP of Sales", today=date(2026, 11, 24), requested="other_deciders")
     assert "role" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "seniority", "title"),
+    [
+        ("bonjour, VP Sales at a fintech in Paris, about 300 people", "vp", "VP Sales"),
+        ("hi all, head of revops at a 250-person SaaS company in Utrecht here", "head", "Head of revops"),
+        ("we're a 30-person consultancy in Dublin and I'm one of the founders", "founder", "Co-founder"),
+        ("howdy. I own an online store for pet supplies, it's 4 of us", "owner", "Owner"),
+        ("I run my own one-person web design business", "owner", "Owner"),
+    ],
+)
+def test_own_roles_after_any_greeting_and_in_plain_words(text: str, seniority: str, title: str) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    role = extract_fields(text, today=date(2026, 11, 24))["role"].value
+    assert (role["seniority"], role["title"]) == (seniority, title)
