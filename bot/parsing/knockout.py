@@ -30,7 +30,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"internship|employment|career|gig)s?(?![\w-])(?!\s+(?:board|site|portal|posting|ads?|description|"
             r"title|management|queue|scheduler|tracking|based|for (?:our|my|the|a) (?:team|company|client)))|"
             r"(?:looking|searching|hunting) for (?:my )?next (?:role|job|position|opportunity|challenge|gig)|"
-            r"between jobs|in between jobs|out of work|unemployed|job[- ]hunting|job[- ]seeking|open to work|"
+            r"between (?:jobs|roles|positions|contracts)|in between jobs|out of work|unemployed|job[- ]hunting|"
+            r"job[- ]seeking|open to work|^\W*(?:a|looking for a|i want a|i need a) job(?: really| please)?\W*$|"
+            r"\bany (?:sdr|bdr|ae|sales|marketing|engineering|dev(?:eloper)?|design|customer success) "
+            r"(?:openings?|positions|jobs|vacancies)\b|"
             r"(?:recently |just )?(?:got |was |been |i'?ve been |i was )laid off|"
             r"are you (?:guys |folks |currently |still |by any chance )?(?:hiring|recruiting)|"
             r"is (?:your company|your team|banter|the company) (?:hiring|recruiting)|"
@@ -72,7 +75,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:help|get|bring|boost|increase|grow|drive|double|triple|generate|improve) (?:you|your)\b|"
             r"(?:would you be|are you) interested in (?:our|my) (?:services|offer|solution|product|proposal)|"
             r"partnership (?:proposal|opportunity)|"
-            r"\boffer(?:ing)? you (?:our|my|a)\b|\bto offer (?:you )?our\b|"
+            r"\boffer(?:ing)? you (?:our|my|a)\b|\bto offer (?:you )?our\b|\bsell(?:ing)? you\b|"
+            r"\bthought your (?:[\w-]+ )?team (?:could|might|would)\b|\bverified (?:b2b )?(?:contacts|emails|leads)\b|"
             r"(?:would|could|is|might) your (?:cto|ceo|cmo|cfo|coo|founder|team|marketing team|sales team|"
             r"head of [\w-]+) be (?:open|interested|available)\b|"
             r"(?:could|can|may) (?:i|we) (?:get|grab|have|book) (?:\d+|a few|five|ten|fifteen) ?min(?:ute)?s? "
@@ -102,7 +106,8 @@ _URL = re.compile(r"https?://|www\.", re.I)
 SURE_SPAM = re.compile(
     r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly)/\w+|cheap (?:seo|backlinks|links)|buy backlinks|whatsapp \+?\d|"
     r"guaranteed (?:returns?|profits?|income)|\d+% guaranteed|earn \d+\s?% |\bt\.me/\w+|crypto signals|"
-    r"make \$?\d[\d,k]*\s?(?:/|a|per)\s?(?:day|week|month) from home",
+    r"(?:make|earn) \$?\d[\d,k]*\s?(?:/|a|per)\s?(?:day|week|month)|no experience needed|"
+    r"(?:visit|click) [\w-]+\.(?:biz|xyz|top|click|win)\b",
     re.I,
 )
 

@@ -124,3 +124,26 @@ def test_pitches_and_link_spam_even_with_an_amount_in_them(text: str, kind: str)
 
     found = extract_fields(text, today=date(2026, 11, 24), requested="need")
     assert found["knockout"].value == {"kind": kind}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("saw on linkedin you might be growing the sales team. any SDR openings?", "job_seeker"),
+        ("currently between roles, was an SDR", "job_seeker"),
+        (
+            "we've got 2M verified B2B contacts and thought your sales team could put them to use",
+            "vendor_pitch",
+        ),
+        ("EARN $5000/WEEK FROM HOME!!! no experience needed, visit cashflow-now.biz today", "spam"),
+    ],
+)
+def test_more_non_buyers_in_their_own_words(text: str, kind: str) -> None:
+    assert detect_knockout(text) == {"kind": kind}
+
+
+@pytest.mark.parametrize(
+    "text", ["any sales roles we should target?", "our sales team could use better leads"]
+)
+def test_buyers_talking_about_roles_and_teams_are_not_knocked_out(text: str) -> None:
+    assert detect_knockout(text) is None
