@@ -42,7 +42,8 @@ _RESEARCHING = (
     "just researching", "just looking", "researching", "research", "browsing", "just browsing", "exploring",
     "looking around", "curious", "just curious", "not sure yet what", "checking options", "comparing tools",
     "having a look", "having a nose", "nose around", "poke around", "poking around", "see what's out there",
-    "no specific project", "just looking around", "window shopping",
+    "no specific project", "just looking around", "window shopping", "gathering info", "gathering information",
+    "what's out there", "compare a few options", "comparing options", "nothing decided", "for later on",
 )  # fmt: skip
 
 #: A year named right after "for"/"in"/"per" in a budget sentence is the budget's year, not a go-live date.
@@ -183,7 +184,7 @@ def extract_fields(
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text, needs)
     if (
         need
-        and (need.value or {}).get("status") not in ("matched", "researching")
+        and (need.value or {}).get("status") not in ("matched", "researching", "not_served")
         and set(found) - {"industry"}
     ):
         need = None  # the message answered other questions; it is not a description of the need

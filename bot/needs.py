@@ -61,7 +61,7 @@ class Thresholds:
     margin: float = 0.2
     unsure: float = 0.25
     candidate: float = 0.12
-    not_served: float = 0.4
+    not_served: float = 0.35
     volunteered: float = 0.7  # a need not asked for is only taken when this sure
     clause: float = 0.55  # a need in one clause of a multi-fact message …
     clause_near: float = 0.4  # … that is also close to one of the examples ("about 300 people" is not)
