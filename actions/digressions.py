@@ -248,9 +248,17 @@ class ActionDefaultFallback(Action):
     ) -> list[EventType]:
         """Reply to a message nothing else could handle, then carry on with the form."""
         if tracker.active_loop_name != "bant_form":
+            if not (tracker.get_slot("outcome") or {}).get("saved"):
+                # Not qualified yet (e.g. a first message in another language): start the questions.
+                return [
+                    *_reply_to_miss(dispatcher, tracker, "utter_ask_rephrase"),
+                    FollowupAction("bant_form"),
+                ]
             said_before = "utter_anything_else" in previous_reply(tracker)
             dispatcher.utter_message(response="utter_default" if said_before else "utter_anything_else")
-            return []
+            # Rasa's own fallback reverts the message to end the turn; here the message stays, so
+            # the turn ends explicitly (otherwise the policy predicts the fallback again).
+            return [FollowupAction("action_listen")]
         events = (
             []
             if _answered_by_latest_message(tracker)

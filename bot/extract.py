@@ -51,6 +51,11 @@ _BUDGET_PERIOD = re.compile(
     r"\b(?:for|in|per|over)\s+(?:the\s+)?(?:this|next|the)\s+(?:fiscal\s+|financial\s+)?year\s*$", re.I
 )
 
+#: Words that say a need is being stated, not just facts about the company.
+_NEED_VERB = re.compile(
+    r"\b(?:need|want|looking for|help with|after|sort out|struggl\w*|problem|issue)\b", re.I
+)
+
 #: Fields whose answer must have a recognisable form; an unreadable answer gets a re-prompt.
 PARSED = ("budget", "company_size", "timeline", "country", "industry", "role")
 
@@ -182,11 +187,9 @@ def extract_fields(
     if industry:
         found["industry"] = Extracted("industry", said, industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text, needs)
-    if (
-        need
-        and (need.value or {}).get("status") not in ("matched", "researching", "not_served")
-        and set(found) - {"industry"}
-    ):
+    status = (need.value or {}).get("status") if need else None
+    stated = status == "not_served" and _NEED_VERB.search(text)  # "we need to sort out payroll for 40 staff"
+    if need and status not in ("matched", "researching") and not stated and set(found) - {"industry"}:
         need = None  # the message answered other questions; it is not a description of the need
     if need:
         found["need"] = need

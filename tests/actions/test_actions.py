@@ -414,3 +414,16 @@ async def test_a_lone_surrogate_is_replaced_not_a_crash(playbook, dispatcher) ->
     slots = slot_events(await action.run(dispatcher, tracker, DOMAIN))
     assert slots["company_size"]["value"]["employees"] == 50
     slots["company_size"]["raw"].encode("utf-8")  # stores as UTF-8 (the replacement character)
+
+
+async def test_rasas_fallback_never_loops_and_never_drops_the_message(dispatcher) -> None:
+    from actions.digressions import ActionDefaultFallback
+
+    new = make_tracker("guten Tag", intent="nlu_fallback", active=False)
+    events = await ActionDefaultFallback().run(dispatcher, new, DOMAIN)
+    assert events[-1] == {"event": "followup", "name": "bant_form", "timestamp": None}
+    done = make_tracker("hmm", intent="nlu_fallback", active=False, slots={"outcome": {"saved": True}})
+    events = await ActionDefaultFallback().run(dispatcher, done, DOMAIN)
+    assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase", "utter_anything_else"]
+    assert not any(e.get("event") == "rewind" for e in events)
