@@ -40,6 +40,8 @@ def cmd_playbook_check(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{path}: OK (version {playbook.version})")
+    for warning in playbook.warnings():
+        print(f"{path}: warning: {warning}")
     return EXIT_OK
 
 

@@ -478,7 +478,7 @@ class Nurture(_Model):
     """Tracks and the rules every track obeys."""
 
     consent: Consent
-    double_opt_in: bool = False
+    double_opt_in: bool = True  # off only with a warning from `banter playbook check`
     frequency_cap_days: float = 3
     quiet_hours: QuietHours
     default_time_zone: str = "UTC"
@@ -652,6 +652,16 @@ class Playbook(_Model):
         return classifier_for(
             {key: case.sentences() for key, case in self.use_cases.items()}, self.needs_not_served
         )
+
+    def warnings(self) -> list[str]:
+        """Valid but risky settings, one line each (printed by `banter playbook check`)."""
+        found = []
+        if not self.nurture.double_opt_in:
+            found.append(
+                "nurture.double_opt_in is off: nurture emails go to any address a visitor typed, "
+                "unconfirmed; turn it on unless addresses are verified another way"
+            )
+        return found
 
     def pricing_answer(self) -> str:
         """What the assistant says about price: the same plans as the website's pricing page."""

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.runner import start_servers, stop
-from bot.settings import Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.store.db import make_engine, session_factory
 from bot.store.models import CallbackRequest
 from bot.store.repository import get_lead_by_conversation
@@ -51,6 +51,8 @@ def running_assistant(
         "SMTP_PORT": str(free_port()),
         "BANTER_MAIL_DIR": str(tmp / "mail"),
         "RASA_API_TOKEN": secrets.token_hex(24),
+        # Tests and evaluations run on their own playbook, never marketing's live file.
+        "BANTER_PLAYBOOK": str(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"),
         **(env or {}),
     }
     saved = {key: os.environ.get(key) for key in settings_env}

@@ -22,7 +22,7 @@ TODAY = date(2026, 11, 24)
 
 @pytest.fixture(scope="session")
 def playbook() -> Playbook:
-    return load_playbook(PROJECT_ROOT / "playbook.yml")
+    return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
 
 
 @pytest.fixture

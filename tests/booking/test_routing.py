@@ -13,7 +13,7 @@ from bot.settings import PROJECT_ROOT
 
 @pytest.fixture(scope="module")
 def playbook() -> Playbook:
-    return load_playbook(PROJECT_ROOT / "playbook.yml")
+    return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
 
 
 def test_territory_decides_before_round_robin(playbook: Playbook) -> None:

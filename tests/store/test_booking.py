@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)  # Monday 08:00 Berlin
 
 @pytest.fixture(scope="module")
 def playbook() -> Playbook:
-    return load_playbook(PROJECT_ROOT / "playbook.yml")
+    return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
 
 
 def make_lead(sessions: Any, sender_id: str, email: str) -> int:

@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # Tuesday 10:00 Berlin
 
 @pytest.fixture
 def turn(engine) -> BookingTurn:  # type: ignore[no-untyped-def]
-    service = BookingService(load_playbook(PROJECT_ROOT / "playbook.yml"), session_factory(engine),
+    service = BookingService(load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"), session_factory(engine),
                              Links("k" * 40, 3600), Notify(mail_from="b@localhost", public_url="http://x"),
                              now=lambda: NOW)
     return BookingTurn(service)
@@ -136,7 +136,7 @@ def test_discovery_call_goes_to_the_small_company_rep(turn: BookingTurn) -> None
 
 def test_after_hours_is_said_honestly(engine) -> None:  # type: ignore[no-untyped-def]
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-    service = BookingService(load_playbook(PROJECT_ROOT / "playbook.yml"), session_factory(engine),
+    service = BookingService(load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"), session_factory(engine),
                              Links("k" * 40, 3600), Notify(mail_from="b@localhost", public_url="http://x"),
                              now=lambda: saturday)
     turn = BookingTurn(service)

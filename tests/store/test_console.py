@@ -51,7 +51,7 @@ def lead(sessions: Any, sender: str, email: str, grade: str, reasons: list[str],
 async def console(engine, tmp_path) -> AsyncIterator[tuple[TestClient, Any, dict[str, int]]]:  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     playbook_file = tmp_path / "playbook.yml"
-    playbook_file.write_text((PROJECT_ROOT / "playbook.yml").read_text())
+    playbook_file.write_text((PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").read_text())
     playbook = load_playbook(playbook_file)
     links = Links(KEY, 3600)
     booking = BookingService(playbook, sessions, links, Notify(mail_from="b@x", public_url="http://x"))
@@ -271,7 +271,7 @@ def test_what_if_in_worker_processes_matches_one_process(engine) -> None:  # typ
     sessions = session_factory(engine)
     for i in range(30):
         nurture_lead(sessions, f"p{i}", f"p{i}@firm{i}.com", budget=2000 + 2000 * i, timeline="2027-01-10")
-    draft = parse_playbook((PROJECT_ROOT / "playbook.yml").read_text().replace("min_annual: 10000", "min_annual: 30000"))
+    draft = parse_playbook((PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").read_text().replace("min_annual: 10000", "min_annual: 30000"))
     with sessions() as s:
         serial = what_if(s, draft, workers=1)
         parallel = what_if(s, draft, workers=2, parallel_from=0)

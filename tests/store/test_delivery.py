@@ -83,7 +83,7 @@ def receiver() -> Iterator[str]:
 def test_booking_mail_and_webhooks_survive_outages(engine, receiver: str) -> None:  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     service = BookingService(
-        load_playbook(PROJECT_ROOT / "playbook.yml"), sessions, Links("k" * 40, 3600),
+        load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"), sessions, Links("k" * 40, 3600),
         Notify(mail_from="Banter <banter@localhost>", public_url="http://127.0.0.1:8000", slack=True, webhook=True),
         now=lambda: NOW,
     )

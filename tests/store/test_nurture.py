@@ -41,7 +41,7 @@ KEY = "k" * 40
 
 @pytest.fixture(scope="module")
 def playbook() -> Playbook:
-    return load_playbook(PROJECT_ROOT / "playbook.yml")
+    return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
 
 
 class Clock:
@@ -169,7 +169,7 @@ def test_stop_conditions(engine, playbook: Playbook) -> None:  # type: ignore[no
 
 
 def test_timeline_step_and_double_opt_in(engine, playbook: Playbook) -> None:  # type: ignore[no-untyped-def]
-    text = (PROJECT_ROOT / "playbook.yml").read_text().replace("double_opt_in: false", "double_opt_in: true")
+    text = (PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").read_text().replace("double_opt_in: false", "double_opt_in: true")
     double = parse_playbook(text)
     clock = Clock(T0)
     svc = service(engine, double, clock)

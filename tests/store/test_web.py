@@ -28,7 +28,7 @@ KEY = "k" * 40
 async def setup(engine) -> AsyncIterator[tuple[TestClient, BookingService, str]]:  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     links = Links(KEY, 3600)
-    service = BookingService(load_playbook(PROJECT_ROOT / "playbook.yml"), sessions, links,
+    service = BookingService(load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"), sessions, links,
                              Notify(mail_from="b@localhost", public_url="http://testserver"), now=lambda: NOW)
     lead_id = make_lead(sessions, "c1", "ada@acme.com")
     offer = service.offer("demo", LeadFacts(region="europe", employees=300))

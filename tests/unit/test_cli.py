@@ -24,13 +24,18 @@ def run(
 
 
 def test_playbook_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["playbook", "check", str(PROJECT_ROOT / "playbook.yml")], capsys)
-    assert code == 0 and "OK (version" in out
+    code, out, _ = run(["playbook", "check", str(PROJECT_ROOT / "playbook.yml")], capsys)  # the shipped file
+    assert code == 0 and "OK (version" in out and "warning" not in out
+
+
+def test_playbook_check_warns_when_double_opt_in_is_off(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["playbook", "check", str(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")], capsys)
+    assert code == 0 and "warning: nurture.double_opt_in is off" in out
 
 
 def test_playbook_check_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yml"
-    text = (PROJECT_ROOT / "playbook.yml").read_text().replace("budget: 20", "budget: 25", 1)
+    text = (PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").read_text().replace("budget: 20", "budget: 25", 1)
     bad.write_text(text)
     code, _, err = run(["playbook", "check", str(bad)], capsys)
     assert code == 2 and "weights" in err
@@ -112,7 +117,7 @@ def test_meetings_outbox_and_worker_commands(
     sessions = session_factory(make_engine(url))
     now = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
     service = BookingService(
-        load_playbook(PROJECT_ROOT / "playbook.yml"),
+        load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"),
         sessions,
         Links("k" * 40, 60),
         Notify(mail_from="b@localhost", public_url="http://x"),

@@ -7,11 +7,11 @@ import pytest
 from bot.playbook import PlaybookError, load_playbook, parse_playbook
 from bot.settings import PROJECT_ROOT
 
-DEFAULT = (PROJECT_ROOT / "playbook.yml").read_text()
+DEFAULT = (PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").read_text()
 
 
 def test_default_playbook_loads_with_a_versioned_hash() -> None:
-    playbook = load_playbook(PROJECT_ROOT / "playbook.yml")
+    playbook = load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
     assert playbook.version.startswith("2026-11-24.1+") and len(playbook.version.split("+")[1]) == 8
     assert playbook.icp.company_size.min == 10
     assert playbook.authority_map()["manager"] == "influencer"
@@ -74,3 +74,10 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_not_a_mapping() -> None:
     with pytest.raises(PlaybookError, match="must be a mapping"):
         parse_playbook("- just\n- a list\n")
+
+
+def test_double_opt_in_is_on_unless_the_playbook_turns_it_off() -> None:
+    without = "\n".join(line for line in DEFAULT.splitlines() if "double_opt_in:" not in line)
+    playbook = parse_playbook(without)
+    assert playbook.nurture.double_opt_in is True and playbook.warnings() == []
+    assert parse_playbook(DEFAULT).warnings()[0].startswith("nurture.double_opt_in is off")

@@ -14,7 +14,7 @@ TODAY = date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def playbook() -> Playbook:
-    return load_playbook(PROJECT_ROOT / "playbook.yml")
+    return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
 
 
 def buyer(**changes: Any) -> dict[str, Any]:
