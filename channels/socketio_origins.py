@@ -22,6 +22,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from channels.limits import bounded
+
 
 def allowed_origins() -> list[str] | str:
     """Origins from BANTER_ALLOWED_ORIGINS ("*" allows all; empty means same-origin only)."""
@@ -49,7 +51,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
 
         rasa_socketio.AsyncServer = with_origins  # type: ignore[assignment,misc]
         try:
-            blueprint = super().blueprint(on_new_message)
+            blueprint = super().blueprint(bounded(on_new_message))
         finally:
             rasa_socketio.AsyncServer = original  # type: ignore[misc]
         sio = self.sio
