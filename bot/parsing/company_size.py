@@ -58,6 +58,13 @@ _SOLO = re.compile(
     r"myself|1[- ]person|by myself|on my own|sole (trader|founder|proprietor)|solopreneur|freelancer)\b",
     re.I,
 )
+# Said out of turn, only unmistakable solo statements count ("it's just me", "it's only me").
+_SOLO_STATED = re.compile(r"\b(?:it'?s|its|it is|there'?s) (?:just|only) me\b|\bjust me here\b", re.I)
+_ME_AND = re.compile(
+    r"\b(?:just |only )?me and (?:my )?(?P<n>\d{1,2}) (?:others?|other people|part[- ]?timers?|employees|people|"
+    r"colleagues|staff|devs|developers|freelancers|contractors)\b",
+    re.I,
+)
 # Answers to the size question may leave out the noun: "1-10", "500+", "fewer than 100", "200".
 _RANGE_ONLY = re.compile(rf"^\D*?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\D*$", re.I)
 _BOUND_ONLY = re.compile(
@@ -151,6 +158,13 @@ def find_company_size(
         found = _read(pattern, converted)
         if found:
             return found
+    team = _ME_AND.search(converted)
+    if team:
+        # "it's me and 2 part-timers": the visitor plus the others they name.
+        return exact(1 + int(team.group("n"))), team.span()
+    volunteered_solo = _SOLO_STATED.search(converted)
+    if volunteered_solo:
+        return exact(1), volunteered_solo.span()
     if requested:
         solo = _SOLO.search(converted)
         if solo:

@@ -22,7 +22,10 @@ _COMPANY_PREFIX = re.compile(
     re.I,
 )
 _COMPANY_NAME = r"(?P<c>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})"
-_COMPANY_EXPLICIT = re.compile(rf"\b(?i:i work (?:at|for)|i'?m (?:at|with|from))\s+{_COMPANY_NAME}")
+_COMPANY_EXPLICIT = re.compile(
+    rf"\b(?i:i work (?:at|for)|i'?m (?:at|with|from)|i work (?:on|in) (?:the |a )?(?:[a-z-]+ ){{0,3}}?team (?:at|of))"
+    rf"\s+{_COMPANY_NAME}"
+)
 # After a job title: "VP of Sales at Initech", "CEO of Acme". The title's own "of Operations"
 # is part of the title (see bot.parsing.role), so "Head of Operations" names no company.
 _COMPANY_AFTER_TITLE = re.compile(rf"\s*(?i:at|@|with|for|of)\s+{_COMPANY_NAME}")

@@ -129,9 +129,9 @@ _ACRONYMS = set(
 _STOP_AFTER = {"at", "in", "i", "we", "here", "and", "for", "with", "from", "of", "the"}
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|hiya|howdy|morning|afternoon|evening|good (?:morning|afternoon|evening))\b"
-    r"(?:\s+(?:all|there|folks|team))?[\s,!.]*"
+    r"(?:\s+(?:all|there|folks|team))?[\s,!.\-–—]*"
     # a greeting in any language: one or two words before a comma ("bonjour, VP Sales at …")
-    r"|[^\W\d_]+(?:\s+[^\W\d_]+)?\s*[,!]\s*)?",
+    r"|[^\W\d_]+(?:\s+[^\W\d_]+)?\s*(?:[,!]|\s[-–—])\s*)?",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][\w&'.-]*|&|/|\+")

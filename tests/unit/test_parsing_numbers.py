@@ -158,3 +158,22 @@ def test_the_year_a_budget_is_for_is_not_a_go_live_date() -> None:
     assert "timeline" not in found and found["budget"].value["amount"] == 70000
     live = extract_fields("5k a month, live next month", today=TODAY, requested="budget")
     assert "timeline" in live
+
+
+@pytest.mark.parametrize(
+    ("text", "employees"),
+    [
+        ("hi im the owner of a tiny online candle shop in ohio, its me and 2 part timers", 3),
+        ("I'm a freelance marketing consultant based in Lisbon, it's only me", 1),
+        ("I own my own little web design studio in Bristol, it's just me", 1),
+    ],
+)
+def test_solo_and_tiny_teams_said_out_of_turn(text: str, employees: int) -> None:
+    assert extract_fields(text, today=TODAY)["company_size"].value["employees"] == employees
+
+
+def test_a_competitor_named_as_the_visitors_employer_is_their_company() -> None:
+    found = extract_fields("Hey, I work on the product team at Drift - curious how yours compares", today=TODAY)
+    assert found["company_name"].value == {"name": "Drift"}
+    role = extract_fields("Hello - VP Sales, Calgary, 200-person software company", today=TODAY)["role"].value
+    assert role["seniority"] == "vp"
