@@ -20,13 +20,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import deps
 from actions.answers import answer_slot, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
-from bot.extract import extract_fields, normalise_text
+from bot.extract import MAX_CHARS, extract_fields
 from bot.flow import SURE, free_text_allowed, unparsed_answer, yes_or_no
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
 from bot.parsing.names import is_question
 from bot.playbook import Playbook
 from bot.readback import MULTI_FACT, READBACK_CHANGE, READBACK_YES
+from bot.text import normalise_text
 from bot.vocab import FIELDS
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class ActionExtractFields(Action):
     ) -> list[EventType]:
         """Extract fields from the latest message and set their slots."""
         message = tracker.latest_message or {}
-        text = normalise_text(str(message.get("text") or ""))
+        text = normalise_text(str(message.get("text") or ""), MAX_CHARS)
         intent = message.get("intent") or {}
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == "bant_form" else None
         if text.startswith("/decline") and requested in FIELDS:

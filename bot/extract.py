@@ -9,7 +9,6 @@ the answer to the question being asked. Never raises; long input is capped.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +34,7 @@ from bot.parsing.names import (
     parse_other_deciders,
 )
 from bot.parsing.role import find_role, is_title_only
+from bot.text import normalise_text
 
 MAX_CHARS = 2000
 
@@ -108,16 +108,6 @@ def _need(
     return None
 
 
-def normalise_text(text: str, limit: int = MAX_CHARS) -> str:
-    """Visitor text as valid, composed Unicode, at most `limit` characters.
-
-    A lone surrogate (U+D800 alone) cannot be encoded as UTF-8: it crashed the tokenizer and,
-    once stored, every page showing it. It becomes U+FFFD; nothing else changes.
-    """
-    text = (text or "")[:limit]
-    return unicodedata.normalize("NFC", text.encode("utf-8", "replace").decode("utf-8", "replace"))
-
-
 def extract_fields(
     text: str,
     *,
@@ -132,7 +122,7 @@ def extract_fields(
     `needs` maps a need in the visitor's words to a use case (bot.needs); without it only
     the playbook's exact keyword phrases are recognised.
     """
-    text = normalise_text(text)
+    text = normalise_text(text, MAX_CHARS)
     if not text.strip():
         return {}
     use_cases = use_cases or {}

@@ -113,40 +113,56 @@ class NeedClassifier:
         # Characters carry typos and inflections, words carry meaning; unit length together.
         return normalize(hstack(blocks).tocsr())
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Use case (and NOT_SERVED) -> probability that `text` describes it."""
+    def _rank(self, text: str) -> tuple[list[tuple[str, float]], float]:
+        """Classes by probability, highest first, and the similarity to the nearest example.
+
+        One feature vector serves both: this runs on every message.
+        """
         vector = self._features([_normalise(text)])
         probabilities = self._model.predict_proba(vector)[0]
-        return {str(key): float(p) for key, p in zip(self._model.classes_, probabilities, strict=True)}
+        ranked = sorted(
+            ((str(key), float(p)) for key, p in zip(self._model.classes_, probabilities, strict=True)),
+            key=lambda item: -item[1],
+        )
+        nearest = float((self._matrix @ vector.T).max()) if self._matrix.shape[0] else 0.0
+        return ranked, nearest
 
-    def nearest(self, text: str) -> float:
-        """Cosine similarity of `text` to the nearest example sentence (0: nothing alike)."""
-        vector = self._features([_normalise(text)])
-        return float((self._matrix @ vector.T).max()) if self._matrix.shape[0] else 0.0
+    def scores(self, text: str) -> dict[str, float]:
+        """Use case (and NOT_SERVED) -> probability that `text` describes it."""
+        return dict(self._rank(text)[0])
+
+    def _clear_use_case(self, ranked: Sequence[tuple[str, float]], level: float) -> str | None:
+        """The top use case when it is at least `level` likely and `margin` ahead of the next class."""
+        top, top_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top != NOT_SERVED and top_score >= level and top_score - runner_up >= self.thresholds.margin:
+            return top
+        return None
 
     def classify(self, text: str, *, requested: bool = True) -> NeedMatch:
         """The verdict on `text`; `requested` is False for a need volunteered out of turn (stricter)."""
         limits = self.thresholds
-        scores = self.scores(text)
-        ranked = [(key, score) for key, score in sorted(scores.items(), key=lambda item: -item[1])]
+        ranked, nearest = self._rank(text)
         use_cases = [(key, score) for key, score in ranked if key != NOT_SERVED]
-        best, best_score = use_cases[0]
+        best_score = use_cases[0][1]
         top, top_score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if self.nearest(text) < limits.near:
+        if nearest < limits.near:
             return NeedMatch("unmatched", None, best_score, tuple(key for key, _ in use_cases))
         if not requested:
-            if top == best and top_score >= limits.volunteered and top_score - runner_up >= limits.margin:
-                return NeedMatch("matched", best, best_score)
-            return NeedMatch("unmatched", None, best_score)
+            clear = self._clear_use_case(ranked, limits.volunteered)
+            return (
+                NeedMatch("matched", clear, best_score) if clear else NeedMatch("unmatched", None, best_score)
+            )
         if (
             top == NOT_SERVED
             and top_score >= limits.not_served
             and top_score - runner_up >= limits.margin / 2
         ):
             return NeedMatch("not_served", None, top_score)
-        if top == best and top_score >= limits.sure and top_score - runner_up >= limits.margin:
-            return NeedMatch("matched", best, best_score)
+        clear = self._clear_use_case(ranked, limits.sure)
+        if clear:
+            return NeedMatch("matched", clear, best_score)
         if best_score >= limits.unsure or top == NOT_SERVED:
             near = [key for key, score in use_cases if score >= limits.candidate]
             if len(near) < 2:
@@ -165,15 +181,16 @@ class NeedClassifier:
             return whole
         clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.split()) >= 3]
         if len(clauses) > 1:
-            limits = self.thresholds
             best: NeedMatch | None = None
             for clause in clauses:
-                scores = sorted(self.scores(clause).items(), key=lambda item: -item[1])
-                (top, top_score), runner_up = scores[0], scores[1][1] if len(scores) > 1 else 0.0
-                clear = top_score >= limits.clause and top_score - runner_up >= limits.margin
-                if top != NOT_SERVED and clear and self.nearest(clause) >= limits.clause_near:
-                    if best is None or top_score > best.confidence:
-                        best = NeedMatch("matched", top, top_score)
+                ranked, nearest = self._rank(clause)
+                clear = self._clear_use_case(ranked, self.thresholds.clause)
+                if (
+                    clear
+                    and nearest >= self.thresholds.clause_near
+                    and (best is None or ranked[0][1] > best.confidence)
+                ):
+                    best = NeedMatch("matched", clear, ranked[0][1])
             if best is not None:
                 return best
         return whole

@@ -9,13 +9,14 @@ metadata that is not a JSON object is dropped.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
+
+from bot.text import normalise_text
 
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
@@ -25,11 +26,6 @@ TOO_LONG = (
     "Could you send the gist in a shorter message?"
 )
 BAD_SENDER = "This chat session is not valid. Please reload the page to start a new one."
-
-
-def clean(text: str) -> str:
-    """Valid, composed Unicode (a lone surrogate becomes U+FFFD)."""
-    return unicodedata.normalize("NFC", text.encode("utf-8", "replace").decode("utf-8", "replace"))
 
 
 def bounded(
@@ -48,7 +44,7 @@ def bounded(
             if message.output_channel is not None:
                 await message.output_channel.send_text_message(sender, TOO_LONG)
             return None
-        message.text = clean(text)
+        message.text = normalise_text(text)
         if message.metadata is not None and not isinstance(message.metadata, dict):
             message.metadata = None
         return await on_new_message(message)
@@ -69,4 +65,4 @@ class BoundedRestInput(RestInput):
         return super().blueprint(bounded(on_new_message))
 
 
-__all__ = ["MAX_MESSAGE", "MAX_SENDER", "BoundedRestInput", "bounded", "clean"]
+__all__ = ["MAX_MESSAGE", "MAX_SENDER", "BoundedRestInput", "bounded"]
