@@ -304,7 +304,14 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web app (signed meeting links, transcripts)."""
     from aiohttp import web
 
-    from bot.console.auth import Sessions, load_users
+    from bot.console.auth import (
+        LocalRevocations,
+        LoginThrottle,
+        RedisRevocations,
+        Sessions,
+        load_users,
+        redis_url,
+    )
     from bot.describe import money
     from bot.links import signing_key
     from bot.playbook import load_playbook
@@ -343,6 +350,9 @@ def cmd_web(args: argparse.Namespace) -> int:
         ),
         dev_webhooks=settings.mail_dir.parent / "webhooks" if settings.dev_webhooks else None,
     )
+    # One machine: logouts and login throttling in this process (logouts kept in a file);
+    # several web-app replicas: both in the Redis they share (README, "The console").
+    shared = redis_url(os.environ)
     add_console(
         app,
         Console(
@@ -350,9 +360,16 @@ def cmd_web(args: argparse.Namespace) -> int:
             tracker=tracker_engine(settings),
             playbook_path=settings.playbook_path,
             users=load_users(settings, dict(os.environ)),
-            cookies=Sessions(signing_key(settings)),
+            cookies=Sessions(
+                signing_key(settings),
+                RedisRevocations.from_url(shared)
+                if shared
+                else LocalRevocations(PROJECT_ROOT / "var" / "console_revoked.json"),
+            ),
             transcripts=transcripts(settings),
             secure_cookies=settings.public_url.startswith("https://"),
+            throttle=LoginThrottle(shared or "memory://"),
+            behind_proxy=os.environ.get("BANTER_BEHIND_PROXY", "").lower() in {"1", "true", "yes"},
         ),
     )
     web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)

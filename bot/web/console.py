@@ -1,7 +1,9 @@
 """The console (aiohttp routes under /console): login, overview, leads, meetings, playbook what-if.
 
-Access: a signed session cookie (bot.console.auth) set at login; every POST carries
-the session's CSRF token; the sales role sees leads and meetings only, read-only.
+Access: a signed session cookie (bot.console.auth) set at login and revoked on the
+server at logout; failed logins are throttled (429 with Retry-After); every POST carries
+the session's CSRF token; the sales role sees leads and meetings only, read-only, and
+cannot download a lead's full export (marketing only).
 Personal data never goes to the logs (no access log, no emails in log lines).
 """
 
@@ -12,21 +14,23 @@ import csv
 import io
 import json
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import redis
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.console import queries
-from bot.console.auth import Sessions, User
+from bot.console.auth import SESSION_SECONDS, LoginThrottle, Sessions, User
 from bot.escaping import csv_cell
 from bot.nurture.requalify import stored_profile
 from bot.playbook import Playbook, PlaybookError, load_playbook, parse_playbook
@@ -43,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SALES_PATHS = ("/console/leads", "/console/meetings", "/console/logout", "/console/")
+# Everything held about a person (answers, transcripts, consent, meetings): marketing only.
+MARKETING_ONLY = re.compile(r"^/console/leads/[^/]+/export/?$")
 
 
 @dataclass
@@ -56,6 +62,10 @@ class Console:
     cookies: Sessions
     transcripts: Callable[[str], list[Line]]
     secure_cookies: bool = False
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # Behind a reverse proxy every request comes from the proxy: then the client's address
+    # is the last one in X-Forwarded-For (the one the proxy saw). Only set it behind a proxy.
+    behind_proxy: bool = False
     _cached: tuple[int, Playbook] | None = None
 
     def playbook(self) -> Playbook:
@@ -119,6 +129,11 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise web.HTTPForbidden(text="log in first")
     request["user"] = session
     if session["r"] == "sales":
+        if MARKETING_ONLY.match(request.path):
+            raise web.HTTPForbidden(
+                text="the sales role cannot download a lead's full export: ask marketing "
+                "(the lead page shows what sales needs)"
+            )
         allowed = request.path == "/console/" or any(
             request.path.startswith(p) for p in SALES_PATHS if p != "/console/"
         )
@@ -131,10 +146,10 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
-async def login_page(request: web.Request) -> web.Response:
-    """The login form (a double-submit CSRF token in a cookie)."""
+def _login_form(request: web.Request, status: int = 200, error: str | None = None) -> web.Response:
+    """The login form with a fresh double-submit CSRF token in a cookie."""
     token = secrets.token_urlsafe(24)
-    response = _render(request, "console/login.html", title="Log in", csrf=token, error=None)
+    response = _render(request, "console/login.html", status, title="Log in", csrf=token, error=error)
     response.set_cookie(
         "banter_login_csrf",
         token,
@@ -145,28 +160,50 @@ async def login_page(request: web.Request) -> web.Response:
     return response
 
 
+async def login_page(request: web.Request) -> web.Response:
+    """The login form."""
+    return _login_form(request)
+
+
+def client_address(request: web.Request, behind_proxy: bool) -> str:
+    """The address a login attempt came from (what the proxy saw, when behind one)."""
+    if behind_proxy:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1]
+    return request.remote or "unknown"
+
+
 async def login(request: web.Request) -> web.Response:
-    """Check the credentials; issue the session cookie."""
+    """Check the credentials (unless too many failed lately); issue the session cookie."""
     console = request.app[CONSOLE]
     form = await request.post()
     if not secrets.compare_digest(
         str(form.get("csrf") or "x"), request.cookies.get("banter_login_csrf") or "y"
     ):
         raise web.HTTPForbidden(text="the login form expired: reload the page")
-    user = console.users.get(str(form.get("username") or ""))
+    name, address = str(form.get("username") or ""), client_address(request, console.behind_proxy)
+    try:
+        wait = console.throttle.retry_after(address, name)
+    except redis.RedisError as err:
+        logger.error("console: the login throttle's store is unreachable (%s)", type(err).__name__)
+        raise web.HTTPServiceUnavailable(
+            text="logging in is unavailable for a moment: try again soon"
+        ) from None
+    if wait is not None:
+        logger.warning("console: login throttled")
+        response = _login_form(
+            request,
+            429,
+            f"Too many failed logins from here or for this user. Try again in {wait} seconds.",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    user = console.users.get(name)
     if user is None or not user.check(str(form.get("password") or "")):
         logger.warning("console: failed login")
-        token = secrets.token_urlsafe(24)
-        response = _render(
-            request,
-            "console/login.html",
-            401,
-            title="Log in",
-            csrf=token,
-            error="Wrong user name or password.",
-        )
-        response.set_cookie("banter_login_csrf", token, httponly=True, samesite="Strict")
-        return response
+        console.throttle.failed(address, name)
+        return _login_form(request, 401, "Wrong user name or password.")
     target = str(request.query.get("next") or "/console/")
     if not target.startswith("/console"):
         target = "/console/"
@@ -177,13 +214,14 @@ async def login(request: web.Request) -> web.Response:
         httponly=True,
         samesite="Lax",
         secure=console.secure_cookies,
-        max_age=12 * 3600,
+        max_age=SESSION_SECONDS,
     )
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
-    """Forget the session."""
+    """End the session on the server (a copy of the cookie stops working), then in the browser."""
+    request.app[CONSOLE].cookies.revoke(request["user"])
     response = web.HTTPFound("/console/login")
     response.del_cookie(Sessions.cookie)
     raise response
