@@ -16,7 +16,6 @@ from actions.answers import now_iso, previous_reply, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.flow import free_text_allowed, unparsed_answer
 from bot.nurture.conversation import is_active as followup_active
-from bot.parsing.email import find_email
 from bot.playbook import Playbook
 from bot.returning import Returning, recognise
 from bot.vocab import FIELDS
@@ -87,20 +86,22 @@ class ActionGreet(Action):
         return [*events, SlotSet("returning", {"lead_id": returning.lead_id, "grade": returning.grade})]
 
     def _recognise(self, tracker: Tracker) -> Returning | None:
-        message = tracker.latest_message or {}
+        """The lead of this browser's visitor id (signed by the server, checked at the channel).
+
+        An email typed in the chat never recognises anyone: whoever types an address is not
+        yet known to own it (see bot/returning.py).
+        """
         metadata: dict[str, Any] = {}
         for event in reversed(tracker.events):
             if event.get("event") == "user":
                 metadata = event.get("metadata") or {}
                 break
         visitor_id = metadata.get("visitor_id")
-        found = find_email(str(message.get("text") or ""))
-        email = found[0]["email"] if found and found[0].get("kind") != "invalid" else None
-        if not visitor_id and not email:
+        if not visitor_id:
             return None
         try:
             with self._sessions()() as session:
-                return recognise(session, visitor_id=visitor_id, email=email)
+                return recognise(session, visitor_id=str(visitor_id))
         except Exception:  # the greeting never fails because the lead store is down
             logger.exception("could not look up a returning visitor")
             return None

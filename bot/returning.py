@@ -1,4 +1,9 @@
-"""Returning visitors: recognised by the widget's visitor id or their email.
+"""Returning visitors: recognised by the visitor id the server signed for their browser.
+
+Never by an email typed in the chat: anyone can type anyone's address, and the stored
+answers would be shown to them. A conversation that ends with an address another lead owns
+is kept apart as that lead's candidate until the address is confirmed
+(bot/store/repository.py).
 
 The stored answers are carried into the new conversation, except those that may have
 changed (budget, timeline, need), which are asked again; the lead is then re-scored,
@@ -14,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Answer, Consent, Lead
-from bot.store.repository import normalise_email
 
 ASK_AGAIN: tuple[str, ...] = ("budget", "timeline", "need")
 
@@ -29,20 +33,11 @@ class Returning:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def recognise(
-    session: Session, *, visitor_id: str | None = None, email: str | None = None
-) -> Returning | None:
-    """The stored lead of this visitor, with its answers minus ASK_AGAIN, or None."""
-    lead = None
-    if visitor_id:
-        lead = session.execute(
-            select(Lead)
-            .where(Lead.visitor_id == str(visitor_id)[:100])
-            .order_by(Lead.updated_at.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-    if lead is None and email:
-        lead = session.execute(select(Lead).where(Lead.email == normalise_email(email))).scalar_one_or_none()
+def recognise(session: Session, *, visitor_id: str) -> Returning | None:
+    """The stored lead of this (server-signed) visitor id, with its answers minus ASK_AGAIN, or None."""
+    lead = session.execute(
+        select(Lead).where(Lead.visitor_id == str(visitor_id)[:100]).order_by(Lead.updated_at.desc()).limit(1)
+    ).scalar_one_or_none()
     if lead is None or lead.email is None:
         return None  # only leads who left contact details with consent are greeted by name
     answers: dict[str, dict[str, Any]] = {}

@@ -187,6 +187,12 @@ def run_forever(settings: Settings) -> int:
     mail = (
         f"{settings.mail_dir}/new (local SMTP server)" if settings.local_smtp else f"via {settings.smtp_host}"
     )
+    rest = (
+        f'curl -s localhost:{port}/webhooks/rest/webhook -H "Authorization: Bearer $BANTER_REST_TOKEN" '
+        """-d '{"sender": "me", "message": "hi"}'"""
+        if os.environ.get("BANTER_REST_TOKEN")
+        else "off (for server-side integrations: set BANTER_REST_TOKEN)"
+    )
     console_login = "(users from BANTER_CONSOLE_USERS)"
     if not os.environ.get("BANTER_CONSOLE_USERS") and not settings.production:
         logins = [entry.split(":", 2) for entry in dev_credentials()]
@@ -195,7 +201,7 @@ def run_forever(settings: Settings) -> int:
         f"""
 Banter is running.
   Chat in the terminal:  make shell   (in another terminal)
-  REST:                  curl -s localhost:{port}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hi"}}'
+  REST:                  {rest}
   socket.io:             http://localhost:{port}/socket.io  (for the website widget)
   Leads:                 .venv/bin/banter leads list
   Meetings:              .venv/bin/banter meetings list

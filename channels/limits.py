@@ -4,19 +4,34 @@ A 5 MB message stalled every other visitor while DIET featurised it, a 1 MB send
 stored as a conversation id, and a lone surrogate crashed the action server. Every message
 passes through `bounded()`: text is normalised, a message over MAX_MESSAGE characters or
 with a sender id over MAX_SENDER characters gets a clear reply and is not processed, and
-metadata that is not a JSON object is dropped.
+metadata keys are checked against their types and bounds (bot/channel_input.py; a visitor
+id counts only when this server signed it).
+
+The REST channel takes any sender id, so it is for trusted server-side integrations only:
+it answers only requests that carry BANTER_REST_TOKEN (`Authorization: Bearer <token>`),
+and is off when no token is configured. Browsers use socket.io with server-issued ids.
 """
 
 from __future__ import annotations
 
+import hmac
+import logging
+import os
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
 
+from bot.channel_input import clean_metadata
+from bot.identity import Identity, identity_for
+from bot.settings import load_settings
 from bot.text import normalise_text
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
@@ -26,6 +41,14 @@ TOO_LONG = (
     "Could you send the gist in a shorter message?"
 )
 BAD_SENDER = "This chat session is not valid. Please reload the page to start a new one."
+REST_OFF = "The REST channel is off: set BANTER_REST_TOKEN and send it as 'Authorization: Bearer <token>'."
+REST_DENIED = "This REST channel needs 'Authorization: Bearer <BANTER_REST_TOKEN>'."
+
+
+@lru_cache(maxsize=1)
+def channel_identity() -> Identity:
+    """Signs and checks session and visitor ids in this Rasa process."""
+    return identity_for(load_settings())
 
 
 def bounded(
@@ -45,15 +68,33 @@ def bounded(
                 await message.output_channel.send_text_message(sender, TOO_LONG)
             return None
         message.text = normalise_text(text)
-        if message.metadata is not None and not isinstance(message.metadata, dict):
-            message.metadata = None
+        metadata, dropped = clean_metadata(message.metadata, channel_identity())
+        if dropped:
+            logger.info("conversation %s: metadata keys dropped: %s", sender, ", ".join(dropped))
+        message.metadata = metadata or None
         return await on_new_message(message)
 
     return handle
 
 
+def rest_token() -> str | None:
+    """The REST channel's bearer token (BANTER_REST_TOKEN), or None when the channel is off."""
+    return os.environ.get("BANTER_REST_TOKEN") or None
+
+
+def rest_refusal(request: Request, token: str | None) -> str | None:
+    """Why this request may not use the REST channel, or None when it may."""
+    if token is None:
+        return REST_OFF
+    offered = request.headers.get("Authorization", "")
+    scheme, _, value = offered.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        return REST_DENIED
+    return None
+
+
 class BoundedRestInput(RestInput):
-    """Rasa's REST channel with the bounds above."""
+    """Rasa's REST channel with the bounds above, for token holders only."""
 
     @classmethod
     def name(cls) -> str:
@@ -62,7 +103,19 @@ class BoundedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Rasa's blueprint around a bounded message handler."""
-        return super().blueprint(bounded(on_new_message))
+        blueprint = super().blueprint(bounded(on_new_message))
+        token = rest_token()
+
+        @blueprint.on_request
+        async def require_token(request: Request) -> Any:
+            if request.method != "POST":
+                return None  # the health check stays open
+            refusal = rest_refusal(request, token)
+            if refusal is None:
+                return None
+            return response.json({"error": refusal}, status=403 if token is None else 401)
+
+        return blueprint
 
 
-__all__ = ["MAX_MESSAGE", "MAX_SENDER", "BoundedRestInput", "bounded"]
+__all__ = ["MAX_MESSAGE", "MAX_SENDER", "BoundedRestInput", "bounded", "channel_identity", "rest_token"]

@@ -7,22 +7,30 @@ environment, so a page on another site cannot open a socket.
 It also fixes session persistence with the pinned python-socketio 5.x, where
 `AsyncServer.enter_room` is a coroutine that Rasa 3.6 never awaits: the visitor's
 socket never joined its session's room, so replies sent to the session were lost.
+
+Session ids are issued by the server and signed (bot/identity.py): a client that offers an
+id the server did not sign gets a new one, and a message is taken only from a socket that
+joined its session through `session_request`. A message with an invalid session is not
+dropped: the socket gets `session_invalid` with the message back, and the widget asks for
+a session and sends it again. The visitor id travels the same way (`session_request`
+{"visitor_id"} -> `session_confirm` {"session_id", "visitor_id"}), so a visitor is welcomed
+back only in the browser the server gave their id to.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import os
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import rasa.core.channels.socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.limits import bounded
+from channels.limits import bounded, channel_identity
 
 
 def allowed_origins() -> list[str] | str:
@@ -57,15 +65,55 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         sio = self.sio
         assert sio is not None
 
+        handle = bounded(on_new_message)
+        ids = channel_identity()
+
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            data = dict(data or {})
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
-            if self.session_persistence:
-                joined = sio.enter_room(sid, data["session_id"], namespace=self.namespace)
-                if inspect.isawaitable(joined):
-                    await joined
-            await sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            if not ids.is_session_id(session_id):
+                session_id = ids.new_session_id()
+            visitor_id = ids.visitor_id(data.get("visitor_id")) or ids.new_visitor_id()
+            joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+            if inspect.isawaitable(joined):
+                await joined
+            await sio.emit(
+                "session_confirm",
+                {"session_id": session_id, "visitor_id": visitor_id},
+                room=sid,
+                namespace=self.namespace,
+            )
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            rooms = sio.rooms(sid, namespace=self.namespace)
+            if not ids.is_session_id(session_id) or session_id not in rooms:
+                # not this socket's session: hand the message back to be sent again on a valid one
+                await sio.emit(
+                    "session_invalid",
+                    {"message": data.get("message"), self.metadata_key: data.get(self.metadata_key)},
+                    room=sid,
+                    namespace=self.namespace,
+                )
+                return
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            text = data.get("message")
+            await handle(
+                UserMessage(
+                    text if isinstance(text, str) else "",
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    session_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
 
         return blueprint

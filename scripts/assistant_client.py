@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.identity import identity_for
 from bot.runner import start_servers, stop
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.store.db import make_engine, session_factory
@@ -51,6 +52,7 @@ def running_assistant(
         "SMTP_PORT": str(free_port()),
         "BANTER_MAIL_DIR": str(tmp / "mail"),
         "RASA_API_TOKEN": secrets.token_hex(24),
+        "BANTER_REST_TOKEN": secrets.token_hex(24),  # the REST channel is off without a token
         # Tests and evaluations run on their own playbook, never marketing's live file.
         "BANTER_PLAYBOOK": str(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"),
         **(env or {}),
@@ -83,6 +85,7 @@ class AssistantClient:
     base_url: str
     database_url: str
     api_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", ""))
+    rest_token: str = field(default_factory=lambda: os.environ.get("BANTER_REST_TOKEN", ""))
     transcripts: dict[str, list[str]] = field(default_factory=dict)
     _sessions: sessionmaker | None = field(default=None, init=False, repr=False)
 
@@ -92,7 +95,9 @@ class AssistantClient:
         """The assistant's replies as the REST channel sends them (text and buttons)."""
         body = json.dumps({"sender": sender, "message": message, "metadata": metadata or {}}).encode()
         request = urllib.request.Request(
-            f"{self.base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            f"{self.base_url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.rest_token}"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             replies: list[dict[str, Any]] = json.loads(response.read())
@@ -100,6 +105,10 @@ class AssistantClient:
             [f"> {message}", *(m.get("text", "") for m in replies)]
         )
         return replies
+
+    def new_visitor_id(self) -> str:
+        """A visitor id signed like the widget's (only signed ids recognise a returning visitor)."""
+        return identity_for(load_settings()).new_visitor_id()
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[str]:
         """The texts of the assistant's replies."""

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import sys
 import tempfile
@@ -84,7 +85,8 @@ def pct(values: list[float], q: float) -> float:
 
 async def scenario(url: str, concurrency: int, rounds: int) -> dict[str, float]:
     latencies: list[float] = []
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+    headers = {"Authorization": f"Bearer {os.environ['BANTER_REST_TOKEN']}"}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), headers=headers) as session:
         await conversation(session, url, [])  # warm-up
         start = time.perf_counter()
         for _ in range(rounds):
@@ -117,6 +119,7 @@ def main() -> int:
         TRACKER_DB=str(tmp / "tracker.db"),
         RASA_PORT=str(free_port()),
         ACTIONS_PORT=str(free_port()),
+        BANTER_REST_TOKEN=secrets.token_hex(24),
     )
     from bot.cli import main as banter
 

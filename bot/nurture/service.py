@@ -22,6 +22,7 @@ from bot.nurture.render import render
 from bot.nurture.schedule import earliest_send, plan
 from bot.playbook import Playbook
 from bot.store.meetings import record_event, utc
+from bot.store.merge import confirm_candidate
 from bot.store.models import Lead, Meeting, NurtureEnrollment, NurtureSend, utcnow
 from bot.store.outbox import OutboxIn, enqueue
 
@@ -82,7 +83,8 @@ class NurtureService:
         """Enrol a consenting lead (in the caller's transaction); None when it cannot be."""
         lead = session.get(Lead, lead_id)
         definition = self.playbook.nurture.tracks.get(track)
-        if lead is None or not lead.email or lead.unsubscribed_at is not None or definition is None:
+        address = lead.email or lead.candidate_email if lead is not None else None
+        if lead is None or not address or lead.unsubscribed_at is not None or definition is None:
             return None
         if time_zone:
             lead.time_zone = time_zone
@@ -94,7 +96,9 @@ class NurtureService:
         if existing is not None and existing.status in ("active", "pending_confirmation"):
             return existing
         now = self.now()
-        double = self.playbook.nurture.double_opt_in
+        # A candidate (someone else's address, not yet confirmed) always confirms first: the
+        # confirmation proves the address is theirs and merges them into its lead.
+        double = self.playbook.nurture.double_opt_in or lead.email is None
         if existing is None:
             enrollment = NurtureEnrollment(lead_id=lead_id, track=track, reason=reason, enrolled_at=now)
             session.add(enrollment)
@@ -160,7 +164,7 @@ class NurtureService:
                     "nurture.confirmation",
                     {
                         "from": self.mail_from,
-                        "to": [lead.email],
+                        "to": [lead.email or lead.candidate_email],
                         "subject": "Please confirm your subscription",
                         "text": text,
                         "html": str(html),
@@ -177,6 +181,12 @@ class NurtureService:
             enrollment = session.get(NurtureEnrollment, enrollment_id)
             if enrollment is None or enrollment.status != "pending_confirmation":
                 return False
+            lead = session.get(Lead, enrollment.lead_id)
+            if lead is not None and lead.candidate_of_id is not None:
+                # the address is theirs after all: the candidate joins its lead (the enrolment moves too)
+                confirm_candidate(session, lead.id, by="email_confirmation")
+                enrollment = session.get(NurtureEnrollment, enrollment_id)
+                assert enrollment is not None  # moved to the lead, not deleted
             enrollment.status, enrollment.confirmed_at = "active", self.now()
             record_event(
                 session=session,

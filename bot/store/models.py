@@ -51,6 +51,12 @@ class Lead(Base):
     referred_by_id = Column(
         Integer, ForeignKey("leads.id", ondelete="SET NULL", name="fk_leads_referred_by_id")
     )
+    # A conversation that ended with another lead's email, before the address was confirmed:
+    # kept apart, linked to that lead, merged into it when the address is confirmed.
+    candidate_of_id = Column(
+        Integer, ForeignKey("leads.id", ondelete="SET NULL", name="fk_leads_candidate_of_id"), index=True
+    )
+    candidate_email = Column(String(320))
     unsubscribed_at = Column(DateTime(timezone=True))
     bounced_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

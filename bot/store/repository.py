@@ -10,7 +10,8 @@ Usage:
  "next_step", "playbook_version", "email_flag", "created_at", "updated_at",
  "answers": {field: {"raw", "normalized", "declined", "answered_at"}} (latest per field),
  "answer_history": [...], "score_history": [...], "consents": [...], "conversations": [...],
- "nurture_track", "meetings": [{"uid", "type", "status", "start", "end", "rep", "visitor_time_zone"}],
+ "nurture_track", "candidate_of" and "candidate_email" (set while an unconfirmed conversation
+ used another lead's address: bot/store/merge.py), "meetings": [{"uid", "type", "status", "start", "end", "rep", "visitor_time_zone"}],
  "events": [{"kind", "detail", "at"}]}
 """
 
@@ -21,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.nurture.service import stop_nurture
 from bot.scoring import ScoreResult
+from bot.store.merge import link_candidate, merge_leads
 from bot.store.models import Answer, Consent, Conversation, Lead, LeadEvent, Meeting, ScoreSnapshot, utcnow
 
 
@@ -125,45 +127,45 @@ def touch_conversation(*, session: Session, sender_id: str, source: SourceIn) ->
     return conversation
 
 
-def _lead_for_email(session: Session, email: str, anonymous: Lead | None) -> Lead:
-    """The lead owning `email`; an anonymous lead of this conversation takes it if free."""
+def _lead_for_email(session: Session, email: str, anonymous: Lead | None) -> tuple[Lead, bool]:
+    """The lead owning `email`, and whether this conversation made it so.
+
+    An anonymous lead of this conversation takes the address when nobody owns it (True), a
+    new lead is created for it (True), or the existing owner is returned (False), also when
+    a concurrent conversation created it a moment ago.
+    """
     owner = session.execute(select(Lead).where(Lead.email == email)).scalar_one_or_none()
     if owner is not None:
-        return owner
+        return owner, False
     if anonymous is not None:
         anonymous.email = email
         try:
             with session.begin_nested():
                 session.flush()
-            return anonymous
+            return anonymous, True
         except IntegrityError:
             anonymous.email = None  # someone else took it a moment ago
-            return session.execute(select(Lead).where(Lead.email == email)).scalar_one()
+            return session.execute(select(Lead).where(Lead.email == email)).scalar_one(), False
     lead = Lead(email=email, reasons=[])
     try:
         with session.begin_nested():
             session.add(lead)
             session.flush()
-        return lead
+        return lead, True
     except IntegrityError:
-        # A concurrent conversation created the lead first: use it.
-        return session.execute(select(Lead).where(Lead.email == email)).scalar_one()
+        # A concurrent conversation created the lead first.
+        return session.execute(select(Lead).where(Lead.email == email)).scalar_one(), False
 
 
-def _merge_into(session: Session, source: Lead, target: Lead) -> None:
-    """Move everything of `source` to `target` and delete `source` (same person)."""
-    kept = select(Consent.purpose, Consent.recorded_at).where(Consent.lead_id == target.id)
-    for purpose, recorded_at in session.execute(kept).all():
-        session.execute(
-            delete(Consent).where(
-                Consent.lead_id == source.id, Consent.purpose == purpose, Consent.recorded_at == recorded_at
-            )
-        )
-    for model in (Answer, ScoreSnapshot, Consent, Conversation):
-        session.execute(update(model).where(model.lead_id == source.id).values(lead_id=target.id))
-    session.flush()
-    session.execute(delete(Lead).where(Lead.id == source.id))
-    session.expire_all()
+def _speaks_for(owner: Lead, current: Lead | None, source: SourceIn) -> bool:
+    """True when this conversation is known to be the owner's.
+
+    It is already theirs, or it comes from the browser the server signed the owner's visitor id for.
+    """
+    if current is not None and current.id == owner.id:
+        return True
+    visitor = source.metadata.get("visitor_id")
+    return bool(visitor) and owner.visitor_id == str(visitor)[:100]
 
 
 def save_qualification(
@@ -182,13 +184,19 @@ def save_qualification(
     if contact.email:
         email = normalise_email(contact.email)
         anonymous = current if current is not None and current.email is None else None
-        lead = _lead_for_email(session, email, anonymous)
-        if current is not None and current.id != lead.id:
-            if current.email is None:
-                _merge_into(session, current, lead)
-            conversation = session.execute(
-                select(Conversation).where(Conversation.sender_id == sender_id)
-            ).scalar_one()
+        lead, ours = _lead_for_email(session, email, anonymous)
+        if not ours and not _speaks_for(lead, current, source):
+            # Someone else's address, typed in a conversation not known to be theirs: a candidate.
+            lead = link_candidate(
+                session, owner=lead, email=email, current=current, conversation_id=conversation.id
+            )
+        else:
+            lead.candidate_of_id = lead.candidate_email = None
+            if current is not None and current.id != lead.id and current.email is None:
+                merge_leads(session, current, lead)
+                conversation = session.execute(
+                    select(Conversation).where(Conversation.sender_id == sender_id)
+                ).scalar_one()
     elif current is not None:
         lead = current
     else:
@@ -326,6 +334,8 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
         "playbook_version": lead.playbook_version,
         "email_flag": lead.email_flag,
         "nurture_track": lead.nurture_track,
+        "candidate_of": lead.candidate_of_id,
+        "candidate_email": lead.candidate_email,
         "created_at": _iso(lead.created_at),
         "updated_at": _iso(lead.updated_at),
         "answers": latest,

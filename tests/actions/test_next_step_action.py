@@ -365,7 +365,9 @@ async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_c
         "budget": QUALIFIED_SLOTS["budget"],
         "timeline": QUALIFIED_SLOTS["timeline"],
     }
-    second = make_tracker("x", slots=again, active=False, sender="second-visit")
+    second = make_tracker(
+        "x", slots=again, active=False, sender="second-visit", metadata={"visitor_id": "v-42"}
+    )
     requalified = slot_events(await outcome_action.run(CollectingDispatcher(), second, DOMAIN))["outcome"]
     assert requalified["grade"] == "qualified" and requalified["lead_id"] == outcome["lead_id"]
     from bot.store.repository import get_lead_by_email

@@ -168,7 +168,7 @@ def test_student_is_not_enrolled_in_sales_nurture(assistant: Assistant) -> None:
 
 
 def test_returning_nurtured_visitor_requalifies_and_is_offered_a_demo(assistant: Assistant) -> None:
-    visitor = {"visitor_id": "v-returning-1"}
+    visitor = {"visitor_id": assistant.new_visitor_id()}  # the widget's server-signed id
     first = assistant.converse({**BUYER, "budget": "about 3k a year", "email": "ravi@acme-returning.com",
                                 "name": "Ravi Shah"}, metadata=visitor)
     assistant.say(first.sender, "/deny")  # no nurture email, thanks

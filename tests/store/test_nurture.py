@@ -188,6 +188,32 @@ def test_timeline_step_and_double_opt_in(engine, playbook: Playbook) -> None:  #
     assert svc.send_due().sent == 1
 
 
+def test_a_candidate_confirms_the_address_before_any_nurture_and_then_joins_its_lead(  # type: ignore[no-untyped-def]
+    engine, playbook: Playbook
+) -> None:
+    clock = Clock(T0)
+    svc = service(engine, playbook, clock)  # the fixture playbook has double opt-in off
+    owner = nurture_lead(svc.sessions, "c1", "ada@acme.com")
+    candidate = nurture_lead(svc.sessions, "c2", "ada@acme.com")  # another browser typed Ada's address
+    assert candidate != owner
+    enrollment = enrol(svc, candidate, "roi_pricing")
+    assert enrollment.status == "pending_confirmation"  # a candidate always confirms first
+    with svc.sessions() as s:
+        confirmation = s.execute(select(OutboxMessage).where(OutboxMessage.topic == "nurture.confirmation")
+                                 ).scalar_one()
+    assert confirmation.payload["to"] == ["ada@acme.com"]
+    assert svc.send_due().sent == 0
+    assert svc.confirm(enrollment.id) is True
+    with svc.sessions() as s:
+        assert s.get(Lead, candidate) is None
+        moved = s.get(NurtureEnrollment, enrollment.id)
+        assert moved is not None and moved.lead_id == owner and moved.status == "active"
+        kinds = [e.kind for e in s.execute(select(LeadEvent).where(LeadEvent.lead_id == owner)
+                                           .order_by(LeadEvent.id)).scalars()]
+    assert "candidate_linked" in kinds and "candidate_merged" in kinds
+    assert svc.send_due().sent == 1
+
+
 def test_requalification_and_its_rate(engine, playbook: Playbook) -> None:  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     svc = service(engine, playbook, Clock(T0))

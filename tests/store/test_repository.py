@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.db import session_factory
+from bot.store.merge import confirm_candidate
 from bot.store.models import Answer, Conversation, Lead
 from bot.store.repository import (
     AnswerIn,
@@ -40,10 +42,11 @@ def answers(offset: int = 0) -> list[AnswerIn]:
 
 
 def save(session: Session, sender: str, email: str | None, score: ScoreIn = SCORE, offset: int = 0,
-         name: str | None = "Jane Doe") -> int:
+         name: str | None = "Jane Doe", visitor: str | None = None, company: str = "Acme") -> int:
+    source = SOURCE if visitor is None else replace(SOURCE, metadata={**SOURCE.metadata, "visitor_id": visitor})
     return save_qualification(
-        session=session, sender_id=sender, source=SOURCE,
-        contact=ContactIn(email=email, name=name, company_name="Acme"),
+        session=session, sender_id=sender, source=source,
+        contact=ContactIn(email=email, name=name, company_name=company),
         answers=answers(offset), score=score,
         consents=[ConsentIn("contact", True, "contact-v1", "rest", T0)],
     )
@@ -63,7 +66,7 @@ def test_new_lead_with_everything(engine) -> None:  # type: ignore[no-untyped-de
     assert set(lead) == {"id", "email", "name", "company_name", "grade", "score", "reasons", "next_step",
                          "playbook_version", "email_flag", "created_at", "updated_at", "answers",
                          "answer_history", "score_history", "consents", "conversations", "nurture_track", "meetings",
-                         "events"}
+                         "events", "candidate_of", "candidate_email"}
     assert (lead["email"], lead["grade"], lead["score"], lead["next_step"]) == (
         "jane@acme.com", "qualified", 82, "book_demo")
     assert lead["answers"]["budget"] == {"raw": "around 40k a year", "normalized": {"annual_amount": 40000},
@@ -79,9 +82,9 @@ def test_new_lead_with_everything(engine) -> None:  # type: ignore[no-untyped-de
 def test_same_email_second_conversation_updates_the_same_lead(engine) -> None:  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     with sessions() as s, s.begin():
-        first = save(s, "c1", "jane@acme.com")
-    with sessions() as s, s.begin():
-        second = save(s, "c2", "  JANE@acme.com", score=NURTURE, offset=100)
+        first = save(s, "c1", "jane@acme.com", visitor="browser-1")
+    with sessions() as s, s.begin():  # the same browser (server-signed visitor id) comes back
+        second = save(s, "c2", "  JANE@acme.com", score=NURTURE, offset=100, visitor="browser-1")
     assert first == second
     with sessions() as s:
         assert count(s, Lead) == 1
@@ -90,6 +93,52 @@ def test_same_email_second_conversation_updates_the_same_lead(engine) -> None:  
     assert lead is not None
     assert lead["grade"] == "nurture" and lead["reasons"] == ["budget", "timeline"]
     assert len(lead["answer_history"]) == 6 and len(lead["score_history"]) == 2
+
+
+def test_someone_elses_email_never_overwrites_their_lead(engine) -> None:  # type: ignore[no-untyped-def]
+    sessions = session_factory(engine)
+    with sessions() as s, s.begin():
+        owner = save(s, "c1", "jane@acme.com", visitor="janes-browser")
+    with sessions() as s, s.begin():  # another browser types Jane's address with other details
+        other = save(s, "c2", "jane@acme.com", score=NURTURE, offset=100, name="Mallory", company="Evil Ltd",
+                     visitor="mallorys-browser")
+    assert other != owner
+    with sessions() as s:
+        lead = get_lead_by_email(session=s, email="jane@acme.com")
+        candidate = get_lead_by_conversation(session=s, sender_id="c2")
+    assert lead is not None and lead["id"] == owner
+    assert (lead["name"], lead["company_name"], lead["grade"]) == ("Jane Doe", "Acme", "qualified")
+    assert len(lead["answer_history"]) == 3 and [c["sender_id"] for c in lead["conversations"]] == ["c1"]
+    assert [e["kind"] for e in lead["events"]] == ["candidate_linked"]
+    assert candidate is not None and candidate["email"] is None
+    assert (candidate["candidate_of"], candidate["candidate_email"]) == (owner, "jane@acme.com")
+    assert (candidate["name"], candidate["grade"]) == ("Mallory", "nurture")
+
+    with sessions() as s, s.begin():  # the same unconfirmed conversation saved again: still one candidate
+        assert save(s, "c2", "jane@acme.com", score=NURTURE, offset=100, visitor="mallorys-browser") == other
+    with sessions() as s:
+        assert count(s, Lead) == 2
+
+
+def test_a_confirmed_candidate_merges_into_the_lead(engine) -> None:  # type: ignore[no-untyped-def]
+    sessions = session_factory(engine)
+    with sessions() as s, s.begin():
+        owner = save(s, "c1", "kim@globex.com", visitor="work-laptop")
+    with sessions() as s, s.begin():  # Kim on her phone: unconfirmed, so a candidate first
+        candidate = save(s, "c2", "kim@globex.com", score=NURTURE, offset=50, name="Kim Lee", visitor="phone")
+    with sessions() as s, s.begin():
+        assert confirm_candidate(s, candidate, by="email_confirmation") == owner
+        assert confirm_candidate(s, candidate, by="email_confirmation") is None  # already merged
+    with sessions() as s:
+        assert count(s, Lead) == 1
+        lead = get_lead_by_email(session=s, email="kim@globex.com")
+    assert lead is not None and lead["id"] == owner
+    assert (lead["name"], lead["grade"]) == ("Kim Lee", "nurture")  # the newer conversation wins
+    assert {c["sender_id"] for c in lead["conversations"]} == {"c1", "c2"}
+    assert len(lead["answer_history"]) == 6
+    assert [e["kind"] for e in lead["events"]] == ["candidate_linked", "candidate_merged"]
+    with sessions() as s, s.begin():  # the confirmed browser is now recognised as Kim's
+        assert save(s, "c3", "kim@globex.com", offset=90, visitor="phone") == owner
 
 
 def test_resaving_the_same_answers_does_not_duplicate_them(engine) -> None:  # type: ignore[no-untyped-def]
@@ -114,20 +163,33 @@ def test_anonymous_lead_gets_the_email_later(engine) -> None:  # type: ignore[no
         assert count(s, Lead) == 1
 
 
-def test_anonymous_conversation_merges_into_existing_owner(engine) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_conversation_of_the_same_browser_merges_into_its_lead(engine) -> None:  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     with sessions() as s, s.begin():
-        owner = save(s, "c1", "kim@globex.com")
+        owner = save(s, "c1", "kim@globex.com", visitor="kims-browser")
     with sessions() as s, s.begin():
-        save(s, "c2", None, name=None, offset=10)
+        save(s, "c2", None, name=None, offset=10, visitor="kims-browser")
     with sessions() as s, s.begin():
-        merged = save(s, "c2", "kim@globex.com", offset=20)
+        merged = save(s, "c2", "kim@globex.com", offset=20, visitor="kims-browser")
     assert merged == owner
     with sessions() as s:
         assert count(s, Lead) == 1
         lead = get_lead_by_email(session=s, email="kim@globex.com")
     assert lead is not None and {c["sender_id"] for c in lead["conversations"]} == {"c1", "c2"}
     assert len(lead["answer_history"]) == 9
+
+
+def test_anonymous_conversation_of_another_browser_becomes_a_candidate(engine) -> None:  # type: ignore[no-untyped-def]
+    sessions = session_factory(engine)
+    with sessions() as s, s.begin():
+        owner = save(s, "c1", "kim@globex.com", visitor="kims-browser")
+    with sessions() as s, s.begin():
+        anonymous = save(s, "c2", None, name=None, offset=10)
+    with sessions() as s, s.begin():
+        assert save(s, "c2", "kim@globex.com", offset=20) == anonymous
+    with sessions() as s:
+        lead = get_lead_by_conversation(session=s, sender_id="c2")
+    assert lead is not None and lead["candidate_of"] == owner and lead["email"] is None
 
 
 def test_list_leads_filters_by_grade(engine) -> None:  # type: ignore[no-untyped-def]
@@ -160,8 +222,12 @@ def test_concurrent_saves_of_one_new_email_make_one_lead(engine) -> None:  # typ
     for t in threads:
         t.join()
     assert errors == []
-    with sessions() as s:
-        assert count(s, Lead) == 1
+    with sessions() as s:  # one lead owns the address; the other seven are its unconfirmed candidates
+        assert count(s, Lead) == 8
+        owners = s.execute(select(Lead).where(Lead.email == "same@acme.com")).scalars().all()
+        assert len(owners) == 1
+        candidates = s.execute(select(Lead.candidate_of_id).where(Lead.email.is_(None))).scalars().all()
+        assert candidates == [owners[0].id] * 7
         assert count(s, Conversation) == 8
         assert count(s, Answer) == 24
 

@@ -28,14 +28,9 @@
     try { var v = store.getItem(key); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
   }
   function put(store, key, value) { try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* full */ } }
-  function uid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
 
   /* ---- what the visitor did on the site (sent with every message) ---- */
-  var visitorId = get(LS, K.visitor, null) || uid();
-  put(LS, K.visitor, visitorId);
+  var visitorId = get(LS, K.visitor, null);  // issued and signed by the server (session_confirm)
   var visit = get(SS, K.visit, null) || { started: Date.now() };
   put(SS, K.visit, visit);
   var params = new URLSearchParams(location.search), utm = get(SS, K.utm, {});
@@ -228,14 +223,23 @@
                                      reconnectionDelay: 1000, reconnectionDelayMax: 15000 });
     socket.on("connect", function () {
       showStatus("");
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionId, visitor_id: visitorId });
     });
     socket.on("session_confirm", function (id) {
       var remote = typeof id === "string" ? id : (id && id.session_id);
       if (remote && remote !== sessionId) { sessionId = remote; put(LS, K.session, sessionId); }
+      if (id && id.visitor_id && id.visitor_id !== visitorId) { visitorId = id.visitor_id; put(LS, K.visitor, visitorId); }
       confirmed = true;
+      queue.forEach(function (item) { item.meta.visitor_id = visitorId; });
       if (!history.length && !queue.length) queue.push({ payload: cfg.greeting, meta: metadata() });
       flush();
+    });
+    socket.on("session_invalid", function (returned) {  // the server did not know our session: send again
+      confirmed = false;
+      if (returned && typeof returned.message === "string") {
+        queue.unshift({ payload: returned.message, meta: metadata() });
+      }
+      socket.emit("session_request", { session_id: sessionId, visitor_id: visitorId });
     });
     socket.on("bot_uttered", function (m) {
       clearTimeout(typingTimer);
@@ -313,6 +317,12 @@
       history.forEach(function (x, i) { render(x, i === history.length - 1); });
     } else if (e.key === K.session) {
       sessionId = get(LS, K.session, null);
+      confirmed = false;  // wait until this tab joined the other tab's session (replies reach both)
+      if (sessionId && socket && socket.connected) {
+        socket.emit("session_request", { session_id: sessionId, visitor_id: visitorId });
+      }
+    } else if (e.key === K.visitor) {
+      visitorId = get(LS, K.visitor, visitorId);
     }
   });
 
