@@ -2,6 +2,13 @@
 
 Links carry a signed, expiring token; a GET only shows a page, the change happens on
 the POST of its form (mail scanners that prefetch links change nothing).
+
+Every response carries security headers (`security_headers`): a Content-Security-Policy
+with no inline code allowed (styles and the console's script are files under /assets),
+no framing (frame-ancestors 'none', X-Frame-Options DENY: the signed-link pages and the
+console have one-click buttons), nosniff, and no Referer from pages whose URL holds a
+token. The widget script is embedded on other sites as a script, never framed, so none
+of this limits it there.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
+from yarl import URL
 
 from bot.booking.display import when
 from bot.booking.service import BookingError, BookingService, SlotTaken
@@ -228,6 +236,7 @@ class Site:
 
 
 STATIC = Path(__file__).parent / "static"
+ASSETS = Path(__file__).parent / "assets"  # the pages' own CSS and the console's script
 SOCKET_IO = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 CHART_JS = PROJECT_ROOT / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
 DEMO_PAGES = {
@@ -320,6 +329,42 @@ async def dev_webhook(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+# No inline script or style anywhere, nothing framed, forms post only here.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def demo_csp(rasa_url: str) -> str:
+    """The demo site's policy: the widget talks to the Rasa server (socket.io: HTTP and WebSocket).
+
+    The widget injects its own stylesheet (a <style> element coloured from data-accent),
+    hence 'unsafe-inline' for styles on these pages only; scripts stay 'self'.
+    """
+    origin = URL(rasa_url).origin()
+    socket = origin.with_scheme("wss" if origin.scheme == "https" else "ws")
+    return (
+        f"default-src 'self'; connect-src 'self' {origin} {socket}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Set on every response, errors and files included (aiohttp's on_response_prepare)."""
+    site = request.app.get(SITE)
+    demo = site is not None and request.path in DEMO_PAGES
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", demo_csp(site.rasa_url) if demo and site else CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # The demo site keeps the browser's default (the widget reads where a visitor came from);
+    # elsewhere URLs can hold a signed token: never send them on.
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin" if demo else "no-referrer")
+    if request.path.startswith("/console"):
+        headers.setdefault("Cache-Control", "no-store")  # personal data: not kept in caches
+
+
 def create_app(
     service: BookingService,
     links: Links,
@@ -330,6 +375,8 @@ def create_app(
 ) -> web.Application:
     """The web application with its collaborators passed in."""
     app = web.Application(client_max_size=64 * 1024)
+    app.on_response_prepare.append(security_headers)  # type: ignore[arg-type]  # aiohttp 3.9's stub of Signal is off
+    app.router.add_static("/assets/", ASSETS)
     if site is not None:
         app[SITE] = site
         app.router.add_get("/widget.js", widget_js)

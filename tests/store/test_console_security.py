@@ -1,5 +1,6 @@
-"""Console security over real HTTP: logout ends the session on the server, sales cannot export a
-person, failed logins are throttled (in memory, and in the real Redis shared by replicas)."""
+"""Security review fixes. The console over real HTTP: logout ends the session on the server, sales
+cannot export a person, failed logins are throttled (in memory, and in the real Redis shared by
+replicas), security headers on every answer. SQLite files are private to their owner."""
 
 from __future__ import annotations
 
@@ -243,3 +244,81 @@ async def test_an_unreachable_throttle_store_answers_503(make_console: Build) ->
     client, _ = await make_console(throttle=LoginThrottle("redis://127.0.0.1:1/0"))
     response = await try_login(client, "mia")
     assert response.status == 503 and "unavailable" in await response.text()
+
+
+# 3. Security headers on every response
+
+
+def assert_secure(response: Any, path: str) -> None:
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+    assert "default-src 'self'" in headers["Content-Security-Policy"], path
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"].split("style-src")[0], path  # no inline script
+    assert headers["X-Frame-Options"] == "DENY", path
+    assert headers["X-Content-Type-Options"] == "nosniff", path
+    assert headers["Referrer-Policy"], path
+
+
+async def test_console_pages_errors_and_assets_carry_the_security_headers(make_console: Build) -> None:
+    client, lead_id = await make_console()
+    anonymous = await client.get("/console/overview", allow_redirects=False)
+    assert anonymous.status == 302
+    assert_secure(anonymous, "redirect to login")
+    login = await client.get("/console/login")
+    assert_secure(login, "login")
+    assert login.headers["Content-Security-Policy"] == (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'")
+    assert login.headers["Referrer-Policy"] == "no-referrer" and login.headers["Cache-Control"] == "no-store"
+    await log_in(client, "sal")
+    denied = await client.get(f"/console/leads/{lead_id}/export")
+    assert denied.status == 403
+    assert_secure(denied, "403")
+    client.session.cookie_jar.clear()
+    await log_in(client, "mia")
+    for path in ("/console/overview", "/console/leads", f"/console/leads/{lead_id}", "/console/meetings",
+                 "/console/playbook", f"/console/leads/{lead_id}/export", "/console/leads?csv=1"):
+        response = await client.get(path)
+        assert response.status == 200, path
+        assert_secure(response, path)
+        html = await response.text()
+        # nothing inline for the policy to block: styles and scripts are files
+        assert "<style" not in html and "<script>" not in html and " onsubmit=" not in html, path
+    for asset, kind in (("/assets/console.css", "text/css"), ("/assets/console.js", "javascript"),
+                        ("/assets/pages.css", "text/css"), ("/assets/demo.css", "text/css")):
+        response = await client.get(asset)
+        assert response.status == 200 and kind in response.headers["Content-Type"], asset
+        assert_secure(response, asset)
+    missing = await client.get("/no/such/page")
+    assert missing.status == 404
+    assert_secure(missing, "404")
+
+
+async def test_demo_pages_allow_the_widget_and_the_widget_stays_embeddable(make_console: Build) -> None:
+    client, _ = await make_console()
+    page = await client.get("/pricing")
+    assert page.status == 200
+    assert_secure(page, "demo")
+    policy = page.headers["Content-Security-Policy"]
+    # socket.io to the Rasa server (polling and WebSocket); the widget's own injected stylesheet
+    assert "connect-src 'self' http://r ws://r;" in policy and "style-src 'self' 'unsafe-inline'" in policy
+    assert "script-src" not in policy  # scripts: default-src 'self' (widget.js, socket.io client)
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    html = await page.text()
+    assert '<script src="/widget.js"' in html and "<style" not in html
+    widget = await client.get("/widget.js", headers={"Origin": "http://127.0.0.1"})
+    assert widget.status == 200 and "javascript" in widget.headers["Content-Type"]
+    assert widget.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1"
+    assert "Cross-Origin-Resource-Policy" not in widget.headers  # other sites load it with a <script> tag
+    assert widget.headers["X-Content-Type-Options"] == "nosniff"
+    config = await client.get("/widget/config.json", headers={"Origin": "http://127.0.0.1"})
+    assert config.status == 200 and config.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1"
+
+
+def test_no_template_has_inline_script_style_or_event_handler() -> None:
+    for template in (PROJECT_ROOT / "bot" / "web" / "templates").rglob("*.html"):
+        html = template.read_text()
+        assert "<style" not in html and " style=" not in html, template
+        assert not re.search(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html), template
+        assert not re.search(r"\son[a-z]+=", html), template
+

@@ -115,3 +115,27 @@ async def test_transcript_link_escapes_visitor_text(setup: Any) -> None:
     assert page.status == 200 and "&lt;script&gt;" in html and "<script>alert" not in html
     assert (await client.get(f"/transcripts/{token('c1', purpose='meeting')}")).status == 403
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_every_page_and_answer_carries_the_security_headers(setup: Any) -> None:
+    """Signed-link pages have one-click buttons and a token in the URL: no framing, no Referer."""
+    client, _, uid = setup
+    answers = [
+        await client.get(f"/meetings/{token(uid)}/cancel"),
+        await client.get(f"/meetings/{token(uid)}/reschedule"),
+        await client.get(f"/transcripts/{token('c1', purpose='transcript')}"),
+        await client.get(f"/meetings/{token(uid)[:-3]}xyz/cancel"),  # 403 page
+        await client.post(f"/meetings/{token(uid)}/cancel"),
+        await client.get("/healthz"),
+        await client.get("/assets/pages.css"),
+        await client.get("/nothing-here"),  # 404
+    ]
+    for response in answers:
+        policy = response.headers["Content-Security-Policy"]
+        assert policy.startswith("default-src 'self';") and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    html = await answers[0].text()
+    assert '<link rel="stylesheet" href="/assets/pages.css">' in html and "<style" not in html
