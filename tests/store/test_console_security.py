@@ -322,3 +322,50 @@ def test_no_template_has_inline_script_style_or_event_handler() -> None:
         assert not re.search(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html), template
         assert not re.search(r"\son[a-z]+=", html), template
 
+
+# 4. SQLite files are private
+
+
+def test_sqlite_files_are_created_private(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from bot.store.db import make_engine
+
+    folder = tmp_path / "var"
+    engine = make_engine(f"sqlite:///{folder / 'banter.db'}")
+    with engine.begin() as conn:  # a write: WAL mode makes the -wal and -shm files
+        conn.execute(text("CREATE TABLE t (x TEXT)"))
+        conn.execute(text("INSERT INTO t VALUES ('ada@acme.com')"))
+        files = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    engine.dispose()
+    assert files == {"banter.db": 0o600, "banter.db-wal": 0o600, "banter.db-shm": 0o600}
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_existing_readable_database_is_tightened(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from bot.store.db import make_engine
+
+    shared = tmp_path / "srv"
+    shared.mkdir()
+    shared.chmod(0o755)
+    path = shared / "old.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.execute(text("select 1")).scalar() == 1
+    engine.dispose()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert shared.stat().st_mode & 0o777 == 0o755  # an existing folder is the operator's: left alone
+
+
+def test_which_urls_are_sqlite_files() -> None:
+    from bot.store.db import sqlite_path
+
+    assert sqlite_path("sqlite:////srv/banter/leads.db") == Path("/srv/banter/leads.db")
+    assert sqlite_path("sqlite:///var/banter.db") == Path("var/banter.db")
+    assert sqlite_path("sqlite+pysqlite:///var/x.db") == Path("var/x.db")
+    for url in ("sqlite://", "sqlite:///:memory:", "postgresql://u@h/db", "postgres://u@h/db"):
+        assert sqlite_path(url) is None, url
