@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.logfilter import install as mask_visitor_text_in_logs
 from bot.settings import PROJECT_ROOT, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -143,9 +144,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from alembic import command
     from alembic.config import Config
 
-    settings = load_settings()
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    settings = load_settings()  # the SQLite file and its folder are made private by make_engine
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.attributes["url"] = settings.database_url
@@ -276,6 +275,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level)
+    mask_visitor_text_in_logs()
     playbook = load_playbook(settings.playbook_path)
     sessions = _sessions()
     jobs = [
@@ -321,6 +321,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level)
+    mask_visitor_text_in_logs()
     playbook = load_playbook(settings.playbook_path)
     sessions = _sessions()
     app = create_app(
@@ -385,6 +386,7 @@ def cmd_mailserver(args: argparse.Namespace) -> int:
     from aiosmtpd.handlers import Mailbox
 
     settings = load_settings()
+    mask_visitor_text_in_logs()
     settings.mail_dir.parent.mkdir(parents=True, exist_ok=True)
     controller = Controller(Mailbox(settings.mail_dir), hostname="127.0.0.1", port=settings.smtp_port)
     controller.start()

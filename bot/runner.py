@@ -4,6 +4,10 @@ One command starts the action server, the Rasa server (REST and socket.io), the 
 app, the outbox worker and (unless SMTP_HOST is set) a local SMTP server writing mail
 to a folder; waits until each answers, prints where to chat, and stops everything
 cleanly on Ctrl-C.
+
+The Rasa and action servers start through `python -m bot.logfilter` (visitor text and
+email addresses masked in every log record); their logs in var/log/ are 0600, and so
+is the SQLite tracker store, created before Rasa opens it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 from bot.console.auth import dev_credentials
 from bot.links import signing_key
 from bot.settings import PROJECT_ROOT, Settings
+from bot.store.db import private_sqlite_file
 
 BIN = Path(sys.executable).parent
 
@@ -31,7 +36,7 @@ BIN = Path(sys.executable).parent
 def child_env(settings: Settings) -> dict[str, str]:
     """Environment for the Rasa and action servers (endpoints.yml reads these)."""
     env = dict(os.environ)
-    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file(settings.tracker_db)  # the conversations: 0600 before Rasa creates it
     env.update(
         ACTION_ENDPOINT_URL=settings.action_endpoint,
         TRACKER_DB=str(settings.tracker_db),
@@ -50,6 +55,7 @@ def action_server_cmd(settings: Settings) -> list[str]:
     return [
         str(BIN / "python"),
         "-m",
+        "bot.logfilter",  # masks visitor text in the logs, then runs rasa_sdk as its command would
         "rasa_sdk",
         "--actions",
         "actions",
@@ -61,7 +67,9 @@ def action_server_cmd(settings: Settings) -> list[str]:
 def rasa_server_cmd(settings: Settings, model: Path) -> list[str]:
     """Command line of the Rasa server with the REST and socket.io channels."""
     return [
-        str(BIN / "rasa"), "run", "--model", str(model), "--port", str(settings.rasa_port),
+        # through bot.logfilter: visitor text masked in every log line, then `rasa run` as usual
+        str(BIN / "python"), "-m", "bot.logfilter", "rasa",
+        "run", "--model", str(model), "--port", str(settings.rasa_port),
         "--interface", settings.rasa_interface,
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         # The HTTP API (trackers, events) only with the token: it can read and write any conversation.
@@ -80,6 +88,13 @@ def api_token(settings: Settings) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))  # hex: never starts with "-" (an option to argparse)
     return path.read_text().strip()
+
+
+def private_log(path: Path) -> int:
+    """A log file for appending, readable by its owner only (a file descriptor)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)  # also a log left readable by an older version
+    return fd
 
 
 def banter_cmd(*args: str) -> list[str]:
@@ -148,7 +163,7 @@ def start_servers(
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, cmd: list[str]) -> None:
-        log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
+        log = os.fdopen(private_log(log_dir / f"{name}.log"), "ab")  # handed to the child process
         procs.append(subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
         print(f"==> started {name} (pid {procs[-1].pid}), log: {log_dir / (name + '.log')}", flush=True)
 
@@ -234,14 +249,15 @@ def run_shell(settings: Settings) -> int:
     log_dir = PROJECT_ROOT / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = child_env(settings)
-    with open(log_dir / "actions.log", "ab") as log:
+    with os.fdopen(private_log(log_dir / "actions.log"), "ab") as log:
         actions = subprocess.Popen(
             action_server_cmd(settings), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         wait_for(f"http://127.0.0.1:{settings.actions_port}/health", 120, [actions])
         model = settings.model_dir / "banter.tar.gz"
-        cmd = [str(BIN / "rasa"), "shell", "--model", str(model), "--endpoints", "endpoints.yml"]
+        cmd = [str(BIN / "python"), "-m", "bot.logfilter", "rasa", "shell", "--model", str(model)]
+        cmd += ["--endpoints", "endpoints.yml"]
         return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
     finally:
         stop([actions])
