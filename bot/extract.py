@@ -227,6 +227,8 @@ def _answer_in_context(text: str, requested: str, today: date, free_text: bool) 
     """The whole message read as the answer to the open question."""
     raw = clean_free_text(text)
     if requested == "email":
+        if is_question(text):
+            return None  # "what do you need my email for?" is a question, not a broken address
         return Extracted(
             "email", raw, {"email": None, "domain": None, "kind": "invalid", "error": "no_email"}
         )

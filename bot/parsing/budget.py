@@ -19,7 +19,7 @@ _CUR_SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP", "c$": "CAD", "ca$": "CAD",
 _CUR_WORD = {
     "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "us$": "USD",
     "eur": "EUR", "euro": "EUR", "euros": "EUR",
-    "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
+    "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP", "sterling": "GBP",
     "chf": "CHF", "franc": "CHF", "francs": "CHF",
     "cad": "CAD", "aud": "AUD",
 }  # fmt: skip
@@ -73,6 +73,27 @@ _UNDER = re.compile(
     re.IGNORECASE,
 )
 _OVER = re.compile(r"\b(over|above|more than|at least|min(imum)?|upwards of|\+|>)\s*$", re.IGNORECASE)
+
+
+# A currency named once for the whole answer: "seven hundred a month in sterling", "40k, in euros".
+_NAMED_CURRENCY = re.compile(
+    r"\bin\s+(?:us\s+|canadian\s+|australian\s+|swiss\s+)?(sterling|pounds|gbp|euros?|eur|dollars|usd|cad|aud|"
+    r"francs|chf)\b|\b(sterling)\b|(?<=[\dk])\s+(canadian|australian|aussie)\b",
+    re.IGNORECASE,
+)
+_NAMED_COUNTRY = {"canadian": "CAD", "australian": "AUD", "swiss": "CHF", "us": "USD"}
+
+
+def _named_currency(text: str) -> str | None:
+    match = _NAMED_CURRENCY.search(text)
+    if match is None:
+        return None
+    if match.group(3):
+        return "CAD" if match.group(3).lower() == "canadian" else "AUD"
+    qualifier = re.match(r"in\s+(us|canadian|australian|swiss)\s", match.group(0), re.I)
+    if qualifier:
+        return _NAMED_COUNTRY[qualifier.group(1).lower()]
+    return _currency(None, (match.group(1) or match.group(2)).lower())
 
 
 def _currency(pre: str | None, post: str | None) -> str | None:
@@ -194,7 +215,7 @@ def find_budget(
             not (cur_a or cur_b) and not context and not (suffixed and period_after(match.end()))
         ):
             continue
-        currency = cur_a or cur_b
+        currency = cur_a or cur_b or _named_currency(converted)
         return _checked(
             _shape(low, high, currency, period_after(match.end()), (low + high) / 2), match.span()
         )
@@ -224,6 +245,7 @@ def find_budget(
             continue
         before = converted[: match.start()]
         period = period_after(match.end())
+        currency = currency or _named_currency(converted)
         if _UNDER.search(before[-20:]):
             return _checked(_shape(value / 2, value, currency, period, value / 2), match.span())
         if _OVER.search(before[-20:]) or converted[match.end() : match.end() + 1] == "+":

@@ -59,10 +59,16 @@ _RANGE_BEFORE = re.compile(
 )
 
 
+# "30ish", "40k-ish", "thirty-ish thousand": about that number.
+_ISH = re.compile(
+    r"(?<=\d)\s?-?ish\b|(?<=[\dk])-ish\b|(?:(?<=ty)|(?<=teen)|(?<=ten)|(?<=red)|(?<=sand))-ish\b", re.I
+)
+
+
 @lru_cache(maxsize=2048)
 def words_to_digits(text: str) -> str:
     """'fifty thousand dollars' -> '50000 dollars', 'two years' -> '2 years', '30 thousand' -> '30k'."""
-    text = text[:MAX_TEXT]
+    text = _ISH.sub("", text[:MAX_TEXT])  # "thirty-ish thousand", "30ish k": about that number
     for pattern, replacement in _MULTIPLIER_PHRASES:
         text = pattern.sub(replacement, text)
     try:

@@ -468,9 +468,18 @@ def find_timeline(
     if not_before and int(not_before.group(1)) >= today.year:
         # "not before 2028": that year at the earliest; its end, as for any named year.
         return _shape(date(int(not_before.group(1)), 12, 31), today), not_before.span()
+    earliest = _NOT_BEFORE_PERIOD.search(present)
+    if earliest:
+        # "not before the second half of next year", "not until next summer": the named
+        # period at the earliest, stored as its end like any named period.
+        found = find_date(present[earliest.end() :], today, requested=True)
+        if found is not None and "error" not in found[0]:
+            start, end = found[1]
+            return found[0], (earliest.start(), earliest.end() + end)
     return find_date(present, today, requested=requested)
 
 
+_NOT_BEFORE_PERIOD = re.compile(r"\bnot (?:before|until|till|prior to|earlier than)\s+(?:the\s+)?", re.I)
 _NOT_BEFORE = re.compile(
     r"\bnot (?:before|until|till|prior to|earlier than)\s+(?:the\s+)?(?:start of\s+)?(20\d\d)\b", re.I
 )

@@ -177,3 +177,25 @@ def test_a_competitor_named_as_the_visitors_employer_is_their_company() -> None:
     assert found["company_name"].value == {"name": "Drift"}
     role = extract_fields("Hello - VP Sales, Calgary, 200-person software company", today=TODAY)["role"].value
     assert role["seniority"] == "vp"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("forty-ish thousand euros a year", {"amount": 40000, "currency": "EUR", "period": "year"}),
+        ("25ish k", {"amount": 25000}),
+        ("60k-ish per year", {"amount": 60000, "period": "year"}),
+        ("about 900 a month, in pounds", {"amount": 900, "currency": "GBP", "period": "month"}),
+        ("roughly 2 grand monthly in sterling", {"amount": 2000, "currency": "GBP"}),
+        ("12k australian", {"amount": 12000, "currency": "AUD"}),
+        ("35k in canadian dollars", {"amount": 35000, "currency": "CAD"}),
+        ("we're an American firm with 20k", {"amount": 20000, "currency": None}),
+    ],
+)
+def test_approximate_amounts_and_a_currency_named_once(text: str, expected: dict[str, Any]) -> None:
+    assert subset(parse_budget(text), expected), parse_budget(text)
+
+
+def test_a_question_at_the_email_prompt_is_not_a_broken_address() -> None:
+    assert "email" not in extract_fields("why would you need my email?", today=TODAY, requested="email")
+    assert extract_fields("no thanks", today=TODAY, requested="email")["email"].value["kind"] == "invalid"

@@ -71,3 +71,10 @@ def test_ordinary_words_are_not_places(text: str) -> None:
 
 def test_demonym_alone_answers_the_location_question() -> None:
     assert parse_country("German") == {"country": "DE", "region": "europe"}
+
+
+def test_the_shop_floor_is_manufacturing_not_a_shop() -> None:
+    from bot.parsing import parse_industry
+
+    assert parse_industry("our machinists on the shop floor") == {"industry": "manufacturing"}
+    assert parse_industry("we run a little gift shop") == {"industry": "retail"}

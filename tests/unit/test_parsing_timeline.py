@@ -77,6 +77,9 @@ def when(text: str, today: date = TODAY) -> str | None:
         ("asap", "2026-11-24"),
         ("ASAP please, it's urgent", "2026-11-24"),
         ("as soon as possible", "2026-11-24"),
+        # "not before / not until" a named period: that period at the earliest, stored as its end
+        ("not until the first half of 2028", "2028-06-30"),
+        ("not before next spring, budgets are frozen", "2027-05-31"),
     ],
 )
 def test_timeline_dates(text: str, expected: str) -> None:
