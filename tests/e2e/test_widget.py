@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,8 +62,18 @@ def bot_count(page: Any) -> int:
     return int(page.locator(".bw-bot").count())
 
 
+def wait_until(page: Any, expression: str, timeout: float = 30000) -> None:
+    """Poll `expression` from the test (the pages' Content-Security-Policy forbids the in-page
+    eval that Playwright's wait_for_function uses)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
+
+
 def wait_reply(page: Any, before: int) -> None:
-    page.wait_for_function(f"document.querySelectorAll('.bw-bot').length > {before}", timeout=30000)
+    wait_until(page, f"document.querySelectorAll('.bw-bot').length > {before}")
     page.wait_for_timeout(400)  # the rest of a multi-message reply
 
 
@@ -204,7 +215,7 @@ def test_server_down_then_back_loses_nothing(assistant: Assistant, browser: Any)
     page.keyboard.press("Enter")
     context.set_offline(False)
     page.wait_for_selector(".bw-status", state="hidden", timeout=60000)
-    page.wait_for_function("document.querySelectorAll('.bw-bot').length >= 3", timeout=60000)
+    wait_until(page, "document.querySelectorAll('.bw-bot').length >= 3", timeout=60000)
     tracker = assistant.tracker(sender)
     assert tracker["slots"]["need"]["value"]["use_case"] == "lead_qualification"
     context.close()
@@ -233,7 +244,7 @@ def test_console_in_chromium_every_page(assistant: Assistant, browser: Any) -> N
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/console/overview")
-    page.wait_for_function("window.Chart !== undefined")
+    wait_until(page, "window.Chart !== undefined")
     shot(page, "10-console-overview")
     assert "Funnel" in page.content() and page.locator("canvas").count() >= 3
     page.goto(assistant.web_url + "/console/leads")
@@ -266,8 +277,8 @@ def test_two_tabs_share_one_conversation(assistant: Assistant, browser: Any) -> 
     second.locator("#bw-input").fill("We want to qualify leads on our website")
     second.keyboard.press("Enter")
     wait_reply(second, before)
-    first.wait_for_function("document.querySelector('.bw-log').innerText.includes('qualify leads on our website')",
-                            timeout=10000)
+    wait_until(first, "document.querySelector('.bw-log').innerText.includes('qualify leads on our website')",
+               timeout=10000)
     history = json.loads(first.evaluate("localStorage.getItem('banter.log')"))
     texts = [e.get("text") for e in history if e["kind"] == "bot"]
     assert len(texts) == len(set(texts)), texts  # each reply stored once, not once per tab
