@@ -21,21 +21,7 @@ from bot.returning import Returning, recognise
 from bot.vocab import FIELDS
 
 #: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
-EXPLAINED = (
-    "need",
-    "role",
-    "company_name",
-    "company_size",
-    "industry",
-    "country",
-    "budget",
-    "timeline",
-    "other_deciders",
-    "growth_plan",
-    "consent",
-    "name",
-    "email",
-)
+EXPLAINED = frozenset((*FIELDS, "consent"))
 
 
 logger = logging.getLogger(__name__)

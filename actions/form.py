@@ -17,9 +17,6 @@ from bot.describe import FIELD_LABELS, describe
 from bot.flow import consent_granted, email_decision, open_questions, unparsed_answer
 from bot.playbook import Playbook
 
-#: Fields whose unreadable answers get a specific re-prompt (utter_invalid_<field>).
-PARSED_FIELDS = ("budget", "company_size", "timeline", "country", "industry", "role")
-
 
 class ValidateBantForm(FormValidationAction):
     """Decide the open questions and check each answer the extractor filled."""

@@ -53,19 +53,19 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         """Rasa's blueprint, built while AsyncServer carries the allow-list."""
         original = rasa_socketio.AsyncServer
         origins = allowed_origins()
+        handle = bounded(on_new_message)
 
         def with_origins(*args: Any, **kwargs: Any) -> Any:
             return original(*args, **{**kwargs, "cors_allowed_origins": origins})
 
         rasa_socketio.AsyncServer = with_origins  # type: ignore[assignment,misc]
         try:
-            blueprint = super().blueprint(bounded(on_new_message))
+            blueprint = super().blueprint(handle)
         finally:
             rasa_socketio.AsyncServer = original  # type: ignore[misc]
         sio = self.sio
         assert sio is not None
 
-        handle = bounded(on_new_message)
         ids = channel_identity()
 
         @sio.on("session_request", namespace=self.namespace)

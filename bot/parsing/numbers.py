@@ -61,7 +61,7 @@ _RANGE_BEFORE = re.compile(
 
 # "30ish", "40k-ish", "thirty-ish thousand": about that number.
 _ISH = re.compile(
-    r"(?<=\d)\s?-?ish\b|(?<=[\dk])-ish\b|(?:(?<=ty)|(?<=teen)|(?<=ten)|(?<=red)|(?<=sand))-ish\b", re.I
+    r"(?<=\d)\s?-?ish\b|(?<=k)-ish\b|(?:(?<=ty)|(?<=teen)|(?<=ten)|(?<=red)|(?<=sand))-ish\b", re.I
 )
 
 

@@ -474,8 +474,7 @@ def find_timeline(
         # period at the earliest, stored as its end like any named period.
         found = find_date(present[earliest.end() :], today, requested=True)
         if found is not None and "error" not in found[0]:
-            start, end = found[1]
-            return found[0], (earliest.start(), earliest.end() + end)
+            return found[0], (earliest.start(), earliest.end() + found[1][1])
     return find_date(present, today, requested=requested)
 
 
