@@ -22,7 +22,9 @@ def test_issued_ids_verify_and_anything_else_does_not() -> None:
         "alice",
         "",
         session.split(".")[0],
-        session[:-1] + ("A" if session[-1] != "A" else "B"),
+        session[:-1] + ("A" if session[-1] != "A" else "B"),  # may differ only in spare bits
+        session[:-1] + ("E" if session[-1] not in "EFGH" else "A"),
+        session[:-5] + ("A" if session[-5] != "A" else "B") + session[-4:],
         session + "x" * 200,
         None,
         42,
