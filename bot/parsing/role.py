@@ -15,6 +15,7 @@ _OWNER_NOT_ROLE = (
     r"(?<!budget )(?<!ticket )(?<!page )(?<!channel )(?<!relationship )(?<!service )(?<!content )"
     r"(?<!system )(?<!task )(?<!case )(?<!queue )"
 )
+_BUSINESS = r"(?:company|business|firm|agency|shop|store|startup|practice|studio|consultancy)"
 # (seniority, pattern); earlier entries win when several match.
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -39,7 +40,12 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"\b{_OWNER_NOT_ROLE}(?:business\s+|company\s+|shop\s+|store\s+)?owner\b|\bproprietor\b|"
             r"\bpartner at\b|\bmanaging partner\b|"
             r"\bi (?:own|run) (?:the|a|an|my|our|this) (?:[\w-]+ ){0,4}?(?:company|business|firm|agency|shop|store|"
-            r"chain|practice|studio|startup|restaurant|clinic|consultancy)\b|\bone of the (?:co-?)?founders\b",
+            r"chain|practice|studio|startup|restaurant|clinic|consultancy|bakery|salon|gym|cafe|hotel|garage|dealership|"
+            r"brewery|franchise|factory|workshop|pharmacy|farm)\b|\bone of the (?:co-?)?founders\b|"
+            # ownership and final authority in the visitor's own words
+            rf"\b(?:it'?s|its|it is) (?:my|our) (?:own )?{_BUSINESS}\b|\b(?:i have|i started|i set up|i built) "
+            rf"(?:my|our|the|this) (?:own )?{_BUSINESS}\b|\bmy own {_BUSINESS}\b|\bi (?:own|run) (?:it|the place|"
+            r"the show|the whole thing|everything)\b|\bi'?m the (?:big |main )?boss\b",
             re.I,
         ),
     ),
@@ -74,6 +80,17 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:engineer|developer|dev|analyst|designer|specialist|associate|coordinator|representative|"
             r"rep|sdr|bdr|account executive|marketer|recruiter|accountant|administrator|admin|assistant|"
             r"individual contributor|ic|researcher|scientist|programmer|writer|salesperson)\b",
+            re.I,
+        ),
+    ),
+    # Final authority without a title ("I sign the cheques"): last, so a title in the same answer wins.
+    (
+        "owner",
+        re.compile(
+            r"\bi sign (?:off )?(?:on )?(?:everything|all of it|the (?:cheques|checks|contracts|deals))\b|"
+            r"\bi (?:have|hold|get) the (?:final|last) (?:say|word)\b|\bthe (?:final|last) (?:say|word|decision) is mine\b|"
+            r"\bi make (?:all )?the (?:final )?decisions\b|\bi make the final call\b|"
+            r"\bi'?m the (?:final |main |only )?decision[- ]maker\b|\bthe buck stops with me\b",
             re.I,
         ),
     ),
@@ -219,7 +236,9 @@ def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tu
             if not _own(text, start, end, requested):
                 continue
             title = _title(text, (start, end), seniority)
-            if re.match(r"i (?:own|run)\b", title, re.I):
+            if pattern is _RULES[-1][1]:
+                title = "Final decision maker"  # "I sign the cheques": the authority, in a label a rep reads
+            elif re.match(r"i (?:own|run|have|started|set up|built)\b|it'?s|its\b|it is\b|my own\b|i'?m the\b", title, re.I):
                 title = "Owner"  # "I own the company" says the role, not a title to keep
             elif re.match(r"one of the (?:co-?)?founders", title, re.I):
                 title, seniority = "Co-founder", "founder"

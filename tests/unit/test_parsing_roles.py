@@ -154,3 +154,39 @@ def test_own_roles_after_any_greeting_and_in_plain_words(text: str, seniority: s
 
     role = extract_fields(text, today=date(2026, 11, 24))["role"].value
     assert (role["seniority"], role["title"]) == (seniority, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("well it's our business, my wife and I", "Owner"),
+        ("I set up the agency myself back in 2019", "Owner"),
+        ("im the boss lol", "Owner"),
+        ("I own a hair salon", "Owner"),
+        ("nobody else, I hold the final say on spend", "Final decision maker"),
+        ("put it this way, I sign the checks", "Final decision maker"),
+        ("the buck stops with me on tooling", "Final decision maker"),
+    ],
+)
+def test_ownership_and_final_authority_in_plain_words_are_a_decision_maker(text: str, title: str) -> None:
+    role = extract_fields(text, today=TODAY, requested="role")["role"].value
+    assert role == {"title": title, "seniority": "owner"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "our CFO has the final say",
+        "my manager signs off on everything",
+        "I make the calls to prospects all day",
+        "we run our own webinars",
+    ],
+)
+def test_someone_elses_authority_or_a_duty_is_not_ownership(text: str) -> None:
+    role = extract_fields(text, today=TODAY, requested="role").get("role")
+    assert role is None or (role.value or {}).get("seniority") != "owner"
+
+
+def test_a_title_beside_authority_words_is_the_role() -> None:
+    role = extract_fields("Head of Ops, and I sign off on everything under 50k", today=TODAY, requested="role")
+    assert role["role"].value["seniority"] == "head"
