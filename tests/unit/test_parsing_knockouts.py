@@ -147,3 +147,18 @@ def test_more_non_buyers_in_their_own_words(text: str, kind: str) -> None:
 )
 def test_buyers_talking_about_roles_and_teams_are_not_knocked_out(text: str) -> None:
     assert detect_knockout(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "honestly we can't tell which enquiries are worth a call",
+        "the team can't say who is a real buyer",
+        "we cannot tell serious people apart from browsers",
+    ],
+)
+def test_cannot_tell_which_describes_a_problem_not_a_refusal(text: str) -> None:
+    from bot.parsing.decline import is_decline
+
+    assert not is_decline(text)
+    assert is_decline("sorry, I can't tell you that")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from bot.extract import extract_fields
 from bot.parsing import parse_country
 from bot.parsing.geo import _matchers, find_country
 
@@ -78,3 +81,43 @@ def test_the_shop_floor_is_manufacturing_not_a_shop() -> None:
 
     assert parse_industry("our machinists on the shop floor") == {"industry": "manufacturing"}
     assert parse_industry("we run a little gift shop") == {"industry": "retail"}
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "country"),
+    [
+        ("we're a 40-person law firm in Limerick", None, "IE"),
+        ("our HQ is based in Reading", None, "GB"),
+        ("I'm from Bath originally and so is the company", None, "GB"),
+        ("galway", "country", "IE"),
+        ("we're in Nice, on the coast", None, "FR"),
+    ],
+)
+def test_towns_count_where_the_visitor_says_they_are(text: str, requested: str | None, country: str) -> None:
+    found = extract_fields(text, today=date(2026, 11, 25), requested=requested)
+    assert found["country"].value["country"] == country
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we want to go live in Spring",
+        "I run enterprise sales, mostly in Enterprise deals",
+        "Hi, I'm Allen from Acme",
+        "can you forward this to Barry",
+        "we're in Progress with the rollout",
+    ],
+)
+def test_a_towns_name_elsewhere_is_not_a_place(text: str) -> None:
+    assert "country" not in extract_fields(text, today=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [("we're a fintech out of Montreal", "CA"), ("based in Malmo", "SE"), ("Bogota", "CO")],
+)
+def test_cities_typed_without_their_accents(text: str, country: str) -> None:
+    assert (
+        extract_fields(text, today=date(2026, 11, 25), requested="country")["country"].value["country"]
+        == country
+    )

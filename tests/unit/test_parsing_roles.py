@@ -188,5 +188,7 @@ def test_someone_elses_authority_or_a_duty_is_not_ownership(text: str) -> None:
 
 
 def test_a_title_beside_authority_words_is_the_role() -> None:
-    role = extract_fields("Head of Ops, and I sign off on everything under 50k", today=TODAY, requested="role")
+    role = extract_fields(
+        "Head of Ops, and I sign off on everything under 50k", today=TODAY, requested="role"
+    )
     assert role["role"].value["seniority"] == "head"
