@@ -21,9 +21,9 @@ from bot.parsing.numbers import (
     words_to_digits,
 )
 
-# People nouns, with the common typos ("employes", "poeple", "ppl").
+# People nouns, with the common typos ("employes", "poeple", "ppl", "persn", "staf").
 _NOUN = (
-    r"(?:p(?:eo|oe|e)?p(?:le|el|l)s?|persons?|emp\w{0,3}y\w{0,3}s?|staff|staffers|folks|heads|headcount|"
+    r"(?:p(?:eo|oe|e)?p(?:le|el|l)s?|peeps|pe?rs(?:o|i)?ns?|emp\w{0,3}y\w{0,3}s?|staff?|staffers|folks|heads|headcount|"
     r"fte'?s?|full[- ]timers?|team members|members|workers|colleagues|personnel|engineers|developers|devs|"
     r"salespeople|sales reps|reps|agents|consultants|souls|bodies)\b"
 )
@@ -43,7 +43,7 @@ _PATTERNS = [
     re.compile(rf"(?:{_UNDER}|{_UP_TO})\s+{_APPROX}(?P<n>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"(?:{_OVER}|{_AT_LEAST})\s+{_APPROX}(?P<n>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"(?P<a>{_N})\s*\+\s*{_NOUN}", re.I),
-    re.compile(rf"(?P<n>{_N})[-\s](?:person|people|employee|man|woman|strong|member)\b", re.I),
+    re.compile(rf"(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|man|woman|strong|member)\b", re.I),
     re.compile(rf"(?P<n>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"\bteam of {_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?{_TIME_OR_MONEY}", re.I),
     re.compile(rf"\bheadcount (?:of |is |at |around |about |=\s*)*(?P<n>{_N})(?P<plus>\s?\+)?", re.I),

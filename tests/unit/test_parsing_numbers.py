@@ -199,3 +199,28 @@ def test_approximate_amounts_and_a_currency_named_once(text: str, expected: dict
 def test_a_question_at_the_email_prompt_is_not_a_broken_address() -> None:
     assert "email" not in extract_fields("why would you need my email?", today=TODAY, requested="email")
     assert extract_fields("no thanks", today=TODAY, requested="email")["email"].value["kind"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "employees"),
+    [("cfo at a 90 persn logistics co", 90), ("roughly 15 staf", 15), ("a 300-prsn manufacturer", 300)],
+)
+def test_people_words_with_typos_still_count_heads(text: str, employees: int) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    assert extract_fields(text, today=date(2026, 11, 25))["company_size"].value["employees"] == employees
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we're a small accounting practice", "a firm of chartered accountants", "we are a family law practice"],
+)
+def test_professional_practices_are_professional_services(text: str) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields(text, today=date(2026, 11, 25))
+    assert found["industry"].value == {"industry": "professional_services"}
