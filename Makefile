@@ -17,10 +17,10 @@ export TF_INTER_OP_PARALLELISM_THREADS ?= 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 FORCE:
-.PHONY: FORCE help install run shell train migrate lint test test-unit test-rasa test-e2e eval bench clean
+.PHONY: FORCE help install run run-scaled shell train migrate lint test test-unit test-rasa test-e2e eval bench bench-scaled clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (e.g. pyenv install 3.10.13)"; exit 1; }
@@ -47,6 +47,14 @@ $(CHROMIUM):
 
 install: $(VENV)/.installed node_modules/.installed ## create the virtualenv and install pinned dependencies
 
+# The scaled deployment's load balancer is Debian's HAProxy (installed like Chromium above).
+HAPROXY ?= /usr/sbin/haproxy
+$(HAPROXY):
+	@echo "==> installing HAProxy for the scaled deployment (Debian package)"
+	@command -v apt-get >/dev/null || { echo "HAProxy is missing and apt-get is not available: install haproxy"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq haproxy
+
 # The model depends on the content of the training files (a hash kept in models/.training.sha),
 # so an edit made while a training runs is never mistaken for "up to date".
 models/.training.sha: FORCE
@@ -67,6 +75,9 @@ migrate: install ## create or upgrade the lead database (DATABASE_URL, default v
 run: install node_modules/.installed train ## install, train when needed, migrate, start everything, print where to chat
 	$(BIN)/banter run
 
+run-scaled: install node_modules/.installed train $(HAPROXY) ## PostgreSQL + Redis, 2 Rasa replicas and 2 action servers behind HAProxy
+	$(BIN)/banter run-scaled
+
 shell: install train ## chat in the terminal
 	$(BIN)/banter shell
 
@@ -81,18 +92,21 @@ test-unit: install
 test-rasa: train
 	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
 
-test-e2e: train node_modules/.installed $(CHROMIUM)
+test-e2e: train node_modules/.installed $(CHROMIUM) $(HAPROXY)
 	$(BIN)/pytest -q -m e2e tests
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
 
-eval: train ## evaluations: NLU per slice (v5 is the held-out one), then each slice's scripted visitors end to end
+eval: train ## evaluations: NLU per slice (v6 is the held-out one), then each slice's scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
 	@for f in tests/conversations/visitors*.yml; do echo "==> $$f"; $(BIN)/python scripts/eval_conversations.py --visitors $$f || exit 1; done
 
 bench: train node_modules/.installed ## benchmarks: conversations over REST, then the console on 100k leads (SQLite, PostgreSQL)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_console.py
+
+bench-scaled: train $(HAPROXY) ## load run: 100 concurrent conversations on 1 Rasa replica, then 2 behind HAProxy
+	$(BIN)/python scripts/bench_scaled.py
 
 clean: ## remove models, results and local databases
 	rm -rf models results var .pytest_cache
