@@ -238,7 +238,11 @@ def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tu
             title = _title(text, (start, end), seniority)
             if pattern is _RULES[-1][1]:
                 title = "Final decision maker"  # "I sign the cheques": the authority, in a label a rep reads
-            elif re.match(r"i (?:own|run|have|started|set up|built)\b|it'?s|its\b|it is\b|my own\b|i'?m the\b", title, re.I):
+            elif re.match(
+                r"i (?:own|run|have|started|set up|built)\b|it'?s|its\b|it is\b|my own\b|i'?m the\b",
+                title,
+                re.I,
+            ):
                 title = "Owner"  # "I own the company" says the role, not a title to keep
             elif re.match(r"one of the (?:co-?)?founders", title, re.I):
                 title, seniority = "Co-founder", "founder"
