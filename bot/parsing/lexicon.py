@@ -49,6 +49,38 @@ _ONLINE_SHOP = re.compile(
 )
 
 
+#: Everyday nouns that name an industry only when they describe the visitor's company:
+#: "we're a shop", "our shop", "in retail" do; "people visit the shop", "delivery times" do not.
+_WEAK = {
+    "shop", "stores", "store", "retail", "building", "delivery", "transport", "transportation", "shipping", "health",
+    "property", "food", "drinks", "news", "games", "gaming", "media", "travel", "energy", "utilities", "utility",
+    "auto", "dental", "medical", "foundation", "school", "college", "bank", "banking", "publishing", "streaming",
+    "entertainment", "production company", "payments", "hardware", "cloud", "technology", "industrial",
+}  # fmt: skip
+_CUE_BEFORE = {
+    "we're", "we", "are", "i'm", "im", "our", "my", "a", "an", "in", "at", "for", "run", "own", "into", "small",
+    "local", "independent", "family", "busy",
+}  # fmt: skip
+_CUE_AFTER = {
+    "company",
+    "business",
+    "firm",
+    "sector",
+    "industry",
+    "space",
+    "brand",
+    "chain",
+    "group",
+    "startup",
+}
+
+
+def _describes_company(doc: Doc, start: int, end: int) -> bool:
+    before = {tok.lower_ for tok in doc[max(0, start - 2) : start]}
+    after = {tok.lower_ for tok in doc[end : end + 2]}
+    return bool(before & _CUE_BEFORE or after & _CUE_AFTER)
+
+
 def find_industry(doc: Doc, *, requested: bool = False) -> tuple[dict[str, Any], tuple[int, int]] | None:
     """The industry named in a message (longest phrase wins) with its span."""
     online = _ONLINE_SHOP.search(doc.text)
@@ -63,6 +95,8 @@ def find_industry(doc: Doc, *, requested: bool = False) -> tuple[dict[str, Any],
         key = vocab.strings[match_id]
         if key == "other" and (not requested or (doc[start:end].text.lower() == "other" and len(doc) > 2)):
             continue  # "other" is an industry only as a short answer to the industry question
+        if not requested and doc[start:end].text.lower() in _WEAK and not _describes_company(doc, start, end):
+            continue
         candidates.append((-(end - start), start, key, doc[start:end]))
     if not candidates:
         return None

@@ -333,3 +333,23 @@ def test_not_a_knockout(text: str) -> None:
 )
 def test_decline(text: str, declined: bool) -> None:
     assert is_decline(text) is declined
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        ("loads of folk browse the store and never ask anything", None),
+        ("buyers always ask about shipping costs before they order", None),
+        ("we're a busy little shop in York", "retail"),
+        ("our company is in the energy sector", "energy"),
+    ],
+)
+def test_everyday_industry_words_count_only_when_they_describe_the_company(
+    text: str, industry: str | None
+) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields(text, today=date(2026, 11, 25), requested="need")
+    assert (found["industry"].value["industry"] if "industry" in found else None) == industry
