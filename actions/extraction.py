@@ -21,7 +21,7 @@ from actions import deps
 from actions.answers import answer_slot, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import MAX_CHARS, extract_fields
-from bot.flow import SURE, free_text_allowed, unparsed_answer, yes_or_no
+from bot.flow import SURE, free_text_allowed, head_count, unparsed_answer, yes_or_no
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
 from bot.parsing.names import is_question
@@ -125,6 +125,7 @@ class ActionExtractFields(Action):
             requested=requested if requested in FIELDS else None,
             free_text=allowed,
             needs=playbook.need_classifier(),
+            current_size=head_count({"company_size": tracker.get_slot("company_size")}),
         )
         if isinstance(pending, dict):
             found.pop("need", None)

@@ -116,11 +116,13 @@ def extract_fields(
     requested: str | None = None,
     free_text: bool = True,
     needs: NeedClassifier | None = None,
+    current_size: int | None = None,
 ) -> dict[str, Extracted]:
     """Every field found in `text`; `requested` is the open question (if any).
 
     `needs` maps a need in the visitor's words to a use case (bot.needs); without it only
-    the playbook's exact keyword phrases are recognised.
+    the playbook's exact keyword phrases are recognised. `current_size` is the head count
+    already known, so "we'll double" or "hiring ten more" says how many they will be.
     """
     text = normalise_text(text, MAX_CHARS)
     if not text.strip():
@@ -139,7 +141,7 @@ def extract_fields(
         taken.append(email[1])
     # "4 of us today and plan to be 12 in two years": the future clause is a growth plan; the
     # size, timeline and budget parsers leave it out (a growth horizon is never a timeline).
-    growth = find_growth_plan(text, today)
+    growth = find_growth_plan(text, today, current_size=current_size)
     if growth:
         found["growth_plan"] = Extracted("growth_plan", said, growth[0])
     size = find_company_size(text, requested=requested == "company_size")
@@ -194,7 +196,7 @@ def extract_fields(
         found["knockout"] = Extracted("knockout", clean_free_text(text), knockout)
 
     if requested and requested not in found:
-        answer = _answer_in_context(text, requested, today, free_text)
+        answer = _answer_in_context(text, requested, today, free_text, current_size)
         # A message that volunteered or corrected something else is not a bad answer to this question.
         if answer is not None and not (
             found and (answer.error or (answer.value or {}).get("kind") == "invalid")
@@ -223,7 +225,9 @@ def find_timeline_safe(
     return find_timeline(text, today, requested=requested)
 
 
-def _answer_in_context(text: str, requested: str, today: date, free_text: bool) -> Extracted | None:
+def _answer_in_context(
+    text: str, requested: str, today: date, free_text: bool, current_size: int | None = None
+) -> Extracted | None:
     """The whole message read as the answer to the open question."""
     raw = clean_free_text(text)
     if requested == "email":
@@ -249,6 +253,6 @@ def _answer_in_context(text: str, requested: str, today: date, free_text: bool) 
         value = parsers[requested](text)
         return Extracted(requested, raw, value) if value else None
     if requested == "growth_plan":
-        value = parse_growth_plan(text, today)
+        value = parse_growth_plan(text, today, current_size=current_size)
         return Extracted("growth_plan", raw, value) if value else None
     return None

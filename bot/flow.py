@@ -110,6 +110,13 @@ def _value(answers: Answers, field: str) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
+def head_count(answers: Answers) -> int | None:
+    """The company's head count today when the visitor gave one (growth plans build on it)."""
+    size = _value(answers, "company_size")
+    employees = size.get("employees") if size else None
+    return int(employees) if isinstance(employees, (int, float)) and employees > 0 else None
+
+
 def is_answered(answer: Mapping[str, Any] | None) -> bool:
     """An answer counts when it has a usable value or was declined."""
     if not answer:

@@ -33,7 +33,15 @@ def profile_from_json(
         elif isinstance(answer, Mapping):
             profile[field] = dict(answer)
         elif isinstance(answer, (str, int, float)) and not isinstance(answer, bool):
-            found = extract_fields(str(answer), today=today, use_cases=use_cases or {}, requested=field)
+            known = profile.get("company_size")
+            size = known.get("employees") if isinstance(known, Mapping) else None
+            found = extract_fields(
+                str(answer),
+                today=today,
+                use_cases=use_cases or {},
+                requested=field,
+                current_size=int(size) if isinstance(size, (int, float)) else None,
+            )
             extracted = found.get(field)
             if extracted is None or (extracted.value is None and not extracted.declined):
                 raise ProfileError(f"{field}: could not understand {answer!r}")

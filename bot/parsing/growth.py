@@ -43,7 +43,8 @@ def _expected(clause: str, present: int | None) -> int | None:
     hire = _HIRE.search(converted)
     if hire:
         hired = int(hire.group("n"))
-        return min(MAX_PEOPLE, (present or 0) + hired) if hired > 0 else None
+        # "hiring ten more" says how many they will be only when today's head count is known
+        return min(MAX_PEOPLE, present + hired) if hired > 0 and present is not None else None
     multiply = _MULTIPLY.search(converted)
     if multiply:
         return present * _FACTOR[multiply.group("k").lower()] if present else None
@@ -73,34 +74,43 @@ def _present(text: str) -> int | None:
     return int(size[0]["employees"]) if size and "error" not in size[0] else None
 
 
-def _plan(clause: str, text: str, today: date) -> dict[str, Any]:
+def _plan(clause: str, text: str, today: date, current_size: int | None = None) -> dict[str, Any]:
+    present = _present(text)
     return {
         "growing": True,
-        "expected_employees": _expected(clause, _present(text)),
+        "expected_employees": _expected(clause, present if present is not None else current_size),
         "within_months": _within_months(clause, today),
     }
 
 
-def find_growth_plan(text: str, today: date) -> tuple[dict[str, Any], tuple[int, int]] | None:
-    """A future head count volunteered in any message, with the span of its clause."""
+def find_growth_plan(
+    text: str, today: date, *, current_size: int | None = None
+) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """A future head count volunteered in any message, with the span of its clause.
+
+    `current_size` (the head count already known) turns "we'll double" or "hiring ten more"
+    into how many they will be when the message itself does not say it.
+    """
     text = text[:2000]
     spans = future_spans(text)
     if not spans:
         return None
     start, end = spans[0]
-    return _plan(text[start:end], text, today), (start, end)
+    return _plan(text[start:end], text, today, current_size), (start, end)
 
 
-def parse_growth_plan(text: str, today: date, *, requested: bool = True) -> dict[str, Any] | None:
+def parse_growth_plan(
+    text: str, today: date, *, requested: bool = True, current_size: int | None = None
+) -> dict[str, Any] | None:
     """{"growing", "expected_employees", "within_months"} from an answer about growth."""
     text = text[:500]
     if _NO.search(text):
         return {"growing": False, "expected_employees": None, "within_months": None}
-    found = find_growth_plan(text, today)
+    found = find_growth_plan(text, today, current_size=current_size)
     if found:
         return found[0]
     numbered = has_headcount(text)
     timed = find_span_months(text) is not None or find_date(text, today) is not None
     if _YES.search(text) or (numbered and (_PLAN.search(text) or timed)):
-        return _plan(text, text, today)
+        return _plan(text, text, today, current_size)
     return None

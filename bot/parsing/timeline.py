@@ -103,6 +103,10 @@ _COMING = re.compile(
     r"\b(?:(?:in|over|during|within)\s+)?the\s+(?:coming|next few|upcoming)\s+(?P<unit>weeks|months)\b", re.I
 )
 _THIS_TIME_NEXT_YEAR = re.compile(r"\bthis time next year\b", re.I)
+# "over the next year" is twelve months from today; "next year" alone is the calendar year.
+_THE_NEXT_YEAR = re.compile(
+    r"\b(?:(?:in|over|during|within)\s+)?the\s+(?:next|coming|following)\s+year\b", re.I
+)
 _YEAR_END = re.compile(r"\b(?:(?:by|before|at|for)\s+)?(?:(?:the\s+)?end of year|year[- ]end|eoy)\b", re.I)
 _LEADS = {
     "in",
@@ -289,6 +293,10 @@ def _unit_period(unit: str, rel: str, today: date) -> tuple[date, date, str] | N
         first = _add_months(date(today.year, current * 3 + 1, 1), 3 * ahead)
         last = _add_months(first, 2)
         return first, _month_end(last.year, last.month), "span"
+    if rel in ("the coming", "the following", "the upcoming"):
+        return (
+            None  # "over the coming year" is twelve months from today (_THE_NEXT_YEAR), not a calendar year
+        )
     year = today.year + ahead
     return date(year, 1, 1), date(year, 12, 31), "year"
 
@@ -385,6 +393,9 @@ def _fixed_span(converted: str) -> tuple[float, str, tuple[int, int]] | None:
     match = _HALF_YEAR.search(converted)
     if match:
         return 6.0, "month", match.span()
+    match = _THE_NEXT_YEAR.search(converted)
+    if match:
+        return 12.0, "month", match.span()
     match = _COMING.search(converted)
     if match:
         weeks = match.group("unit").lower() == "weeks"

@@ -83,7 +83,8 @@ def test_buying_timelines_are_not_growth_plans(text: str) -> None:
     [
         ("12 in two years", {"growing": True, "expected_employees": 12, "within_months": 24}),
         ("yeah, probably around 20 by end of next year", {"growing": True, "expected_employees": 20}),
-        ("Yes, we're hiring 5 devs this quarter", {"growing": True, "expected_employees": 5}),
+        # today's head count unknown: five hires do not say how many they will be
+        ("Yes, we're hiring 5 devs this quarter", {"growing": True, "expected_employees": None}),
         ("nope, not in the near future", {"growing": False}),
         ("not at the moment", {"growing": False}),
         (
@@ -107,3 +108,22 @@ def test_growth_answer_does_not_set_size_or_timeline() -> None:
 )
 def test_no_growth_plan(text: str) -> None:
     assert find_growth_plan(text, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "within"),
+    [
+        ("we just raised so the team should double over the next year", 12, 12),
+        ("bringing on 9 more people within 18 months if sales hold up", 15, 18),
+        ("probably triple in the coming year", 18, 12),
+    ],
+)
+def test_growth_relative_to_the_head_count_already_given(text: str, expected: int, within: int) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    plan = extract_fields(text, today=date(2026, 11, 25), requested="growth_plan", current_size=6)[
+        "growth_plan"
+    ]
+    assert (plan.value["expected_employees"], plan.value["within_months"]) == (expected, within)
