@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.service import BookingService
+from bot.chat_limits import ChatLimiter
 from bot.nurture.service import NurtureService
 from bot.playbook import Playbook, load_playbook
 from bot.settings import load_settings
@@ -43,6 +44,12 @@ def playbook() -> Playbook:
 def sessions() -> sessionmaker:
     """Session factory for the lead store at DATABASE_URL."""
     return session_factory(make_engine(load_settings().database_url))
+
+
+@functools.lru_cache(maxsize=1)
+def chat_limiter() -> ChatLimiter:
+    """The chat limits (the lead limit, here) from BANTER_LIMIT_*, counted in memory or REDIS_URL's Redis."""
+    return ChatLimiter.from_env(os.environ)
 
 
 def today() -> date:

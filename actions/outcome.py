@@ -2,6 +2,11 @@
 
 A failed write is never reported as a success: the visitor hears that something went
 wrong, the answers stay in the tracker, and the next message retries the save.
+
+A conversation's first lead counts against its address's lead limit (bot/chat_limits.py,
+keyed on the channel's CLIENT_KEY stamp): over it, nothing is stored, the visitor is told
+so honestly, staff find the conversation id in the log, and a later message stores the lead
+once the window has room.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from actions.answers import (
     first_message_metadata,
     latest_metadata,
 )
+from bot.channel_input import CLIENT_KEY
+from bot.chat_limits import ChatLimiter, lead_not_stored
 from bot.flow import consent_granted, email_decision
 from bot.nurture.policy import segment_for
 from bot.playbook import Playbook
@@ -63,10 +70,12 @@ class ActionDecideOutcome(Action):
         playbook: Callable[[], Playbook] = deps.playbook,
         sessions: Callable[[], Callable[[], Session]] = deps.sessions,
         today: Callable[[], date] = deps.today,
+        limits: Callable[[], ChatLimiter] = deps.chat_limiter,
     ) -> None:
         self._playbook = playbook
         self._sessions = sessions
         self._today = today
+        self._limits = limits
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -93,6 +102,18 @@ class ActionDecideOutcome(Action):
         previous = tracker.get_slot("outcome") or {}
         if previous.get("fingerprint") == fingerprint and previous.get("saved"):
             return []  # nothing changed since the outcome was said and stored
+        if not previous.get("lead_id"):  # this conversation's first lead: within its address's limit?
+            client = latest_metadata(tracker).get(CLIENT_KEY)
+            refused = await self._limits().new_lead(str(client) if client else None)
+            if refused is not None:
+                logger.warning(
+                    "lead limit (BANTER_LIMIT_LEADS_PER_IP) reached: conversation %s not stored as a lead; "
+                    "its answers stay in the tracker, and a message after %s s stores it",
+                    tracker.sender_id,
+                    refused.seconds,
+                )
+                dispatcher.utter_message(text=lead_not_stored(refused.seconds))
+                return [SlotSet("outcome", {"saved": False, "fingerprint": fingerprint, "limited": True})]
 
         try:
             lead_id = self._save(tracker, answers, result, consent, playbook)
@@ -160,6 +181,7 @@ class ActionDecideOutcome(Action):
         name_value = (answers.get("name") or {}).get("value") or {}
         company_value = (answers.get("company_name") or {}).get("value") or {}
         metadata = dict(first_message_metadata(tracker))
+        metadata.pop(CLIENT_KEY, None)  # the channel's stamp for the limits: not kept with the lead
         source = SourceIn(
             channel=tracker.get_latest_input_channel() or "unknown",
             page_url=metadata.pop("page_url", None) or metadata.pop("url", None),

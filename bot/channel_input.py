@@ -19,6 +19,11 @@ from bot.text import normalise_text
 Check = Callable[[Any], Any]
 _DROP = object()
 
+#: Stamped by the channel after `clean_metadata` (never taken from the visitor, whose key of this
+#: name is dropped like any unknown one): a keyed hash of the client's network, which the
+#: outcome action counts new leads on (bot/chat_limits.py). Not stored with the lead.
+CLIENT_KEY = "client_key"
+
 
 def _text(limit: int) -> Check:
     def check(value: Any) -> Any:
@@ -106,4 +111,4 @@ def clean_metadata(metadata: Any, identity: Identity) -> tuple[dict[str, Any], l
     return clean, dropped
 
 
-__all__ = ["FIELDS", "clean_metadata"]
+__all__ = ["CLIENT_KEY", "FIELDS", "clean_metadata"]

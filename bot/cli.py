@@ -175,6 +175,15 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return run_shell(settings)
 
 
+def cmd_run_scaled(args: argparse.Namespace) -> int:
+    """Start the scaled deployment (PostgreSQL, Redis, Rasa replicas behind HAProxy)."""
+    from bot.playbook import load_playbook
+    from bot.scaled import run_scaled
+
+    load_playbook(load_settings().playbook_path)  # refuse to start with an invalid playbook
+    return run_scaled(args.replicas)
+
+
 def _parse_day(text: str) -> Any:
     from datetime import datetime, timezone
 
@@ -310,11 +319,12 @@ def cmd_web(args: argparse.Namespace) -> int:
         RedisRevocations,
         Sessions,
         load_users,
-        redis_url,
     )
     from bot.describe import money
     from bot.links import signing_key
     from bot.playbook import load_playbook
+    from bot.ratelimit import storage_uri
+    from bot.settings import behind_proxy, redis_url
     from bot.web.app import Site, create_app
     from bot.web.console import Console, add_console
     from bot.wiring import booking_service, links, nurture_service, tracker_engine, transcripts
@@ -369,8 +379,8 @@ def cmd_web(args: argparse.Namespace) -> int:
             ),
             transcripts=transcripts(settings),
             secure_cookies=settings.public_url.startswith("https://"),
-            throttle=LoginThrottle(shared or "memory://"),
-            behind_proxy=os.environ.get("BANTER_BEHIND_PROXY", "").lower() in {"1", "true", "yes"},
+            throttle=LoginThrottle(storage_uri(os.environ)),
+            behind_proxy=behind_proxy(os.environ),
         ),
     )
     web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)
@@ -629,6 +639,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start everything (Rasa, actions, web app, worker, local mail)").set_defaults(
         func=cmd_run
     )
+    scaled = sub.add_parser(
+        "run-scaled", help="PostgreSQL + Redis, Rasa replicas and action servers behind HAProxy"
+    )
+    scaled.add_argument(
+        "--replicas", type=int, help="Rasa replicas and action servers (default: BANTER_REPLICAS or 2)"
+    )
+    scaled.set_defaults(func=cmd_run_scaled)
     sub.add_parser("shell", help="chat in the terminal").set_defaults(func=cmd_shell)
     return parser
 

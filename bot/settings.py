@@ -53,6 +53,9 @@ class Settings:
     rasa_interface: str = "127.0.0.1"
     actions_interface: str = "127.0.0.1"
     rasa_api_token: str | None = None
+    # Seconds the Rasa server waits for one action-server call before it tells the visitor
+    # to send the message again (channels/turns.py).
+    action_timeout: float = 8.0
 
     @property
     def action_endpoint(self) -> str:
@@ -74,6 +77,33 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
     path = Path(env.get(name, default))
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def redis_url(env: Mapping[str, str]) -> str | None:
+    """The Redis that replicas share (console sessions, rate limits): REDIS_URL, else REDIS_HOST/REDIS_PORT."""
+    url = env.get("REDIS_URL") or ""
+    if not url and env.get("REDIS_HOST"):
+        url = f"redis://{env['REDIS_HOST']}:{env.get('REDIS_PORT') or 6379}/0"
+    if url and not url.startswith(("redis://", "rediss://")):
+        raise SettingsError("REDIS_URL must look like redis://HOST:6379/0 (or rediss:// with TLS)")
+    return url or None
+
+
+def behind_proxy(env: Mapping[str, str]) -> bool:
+    """BANTER_BEHIND_PROXY: trust the proxy's X-Forwarded-For entry as the client's address."""
+    return env.get("BANTER_BEHIND_PROXY", "").lower() in {"1", "true", "yes"}
+
+
+def action_timeout(env: Mapping[str, str]) -> float:
+    """BANTER_ACTION_TIMEOUT: seconds (0.5-300) Rasa waits for one action-server call; default 8."""
+    raw = env.get("BANTER_ACTION_TIMEOUT", "8")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0.5 <= seconds <= 300:
+        raise SettingsError(f"BANTER_ACTION_TIMEOUT={raw!r}: must be a number of seconds from 0.5 to 300")
+    return seconds
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -114,6 +144,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"BANTER_LINK_MAX_AGE_DAYS={max_age!r}: must be a whole number of days (1 or more)"
         )
+    from bot.chat_limits import ChatLimits  # here: bot.chat_limits imports SettingsError from this module
+
+    ChatLimits.from_env(env)  # a bad BANTER_LIMIT_* value stops start-up, naming the variable
     tracker_db = _path(env, "TRACKER_DB", "var/tracker.db")
     rasa_port = _port(env, "RASA_PORT", 5005)
     origins = tuple(
@@ -160,4 +193,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rasa_interface=env.get("RASA_INTERFACE", "127.0.0.1"),
         actions_interface=env.get("ACTIONS_INTERFACE", "127.0.0.1"),
         rasa_api_token=env.get("RASA_API_TOKEN") or None,
+        action_timeout=action_timeout(env),
     )

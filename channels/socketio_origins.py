@@ -15,6 +15,13 @@ dropped: the socket gets `session_invalid` with the message back, and the widget
 a session and sends it again. The visitor id travels the same way (`session_request`
 {"visitor_id"} -> `session_confirm` {"session_id", "visitor_id"}), so a visitor is welcomed
 back only in the browser the server gave their id to.
+
+Rate limits (bot/chat_limits.py): messages per session and per client address, new sessions
+per address. Over one, nothing is processed and nothing is lost: the socket gets
+`rate_limited` {"text", "retry_after", "message", "session"} with the message handed back
+(None when a new session was refused); the widget shows the text and sends the message (or
+asks for the session) again after `retry_after` seconds. Every message's metadata is stamped
+with the client's key after it was cleaned (channels/limits.py).
 """
 
 from __future__ import annotations
@@ -30,7 +37,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.limits import bounded, channel_identity
+from bot.chat_limits import notice
+from bot.ratelimit import Refusal
+from channels.limits import bounded, channel_identity, chat_limiter, client_of, handed_back, visitor_metadata
 
 
 def allowed_origins() -> list[str] | str:
@@ -67,12 +76,38 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         assert sio is not None
 
         ids = channel_identity()
+        limiter = chat_limiter()
+
+        def client(sid: str) -> str:
+            # the request that opened the socket (engine.io's environ pins REMOTE_ADDR to 127.0.0.1)
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+            return client_of(
+                getattr(environ.get("sanic.request"), "ip", None), [forwarded] if forwarded else []
+            )
+
+        async def refuse(sid: str, refused: Refusal, data: dict[str, Any] | None) -> None:
+            await sio.emit(
+                "rate_limited",
+                {
+                    "text": notice(refused),
+                    "retry_after": refused.seconds,
+                    "message": handed_back((data or {}).get("message")),
+                    "session": data is None,
+                },
+                room=sid,
+                namespace=self.namespace,
+            )
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session_id = data.get("session_id")
             if not ids.is_session_id(session_id):
+                refused = await limiter.new_conversation(client(sid))
+                if refused is not None:
+                    await refuse(sid, refused, None)
+                    return
                 session_id = ids.new_session_id()
             visitor_id = ids.visitor_id(data.get("visitor_id")) or ids.new_visitor_id()
             joined = sio.enter_room(sid, session_id, namespace=self.namespace)
@@ -94,10 +129,15 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 # not this socket's session: hand the message back to be sent again on a valid one
                 await sio.emit(
                     "session_invalid",
-                    {"message": data.get("message"), self.metadata_key: data.get(self.metadata_key)},
+                    {"message": handed_back(data.get("message"))},  # at most a message's length, no metadata
                     room=sid,
                     namespace=self.namespace,
                 )
+                return
+            from_client = client(sid)
+            refused = await limiter.message(session_id, from_client)
+            if refused is not None:
+                await refuse(sid, refused, data)
                 return
             metadata = data.get(self.metadata_key)
             if isinstance(metadata, str):
@@ -112,7 +152,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                     SocketIOOutput(sio, self.bot_message_evt),
                     session_id,
                     input_channel=self.name(),
-                    metadata=metadata,
+                    metadata=visitor_metadata(metadata, session_id, from_client),
                 )
             )
 

@@ -29,7 +29,6 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import os
 import secrets
 import time
@@ -41,10 +40,10 @@ from typing import Any, Protocol
 import redis
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse as parse_limit
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
+from bot.ratelimit import Limit, Limiter
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from bot.settings import redis_url as redis_url  # where the console found it before (bot/cli.py, tests)
 
 logger = logging.getLogger(__name__)
 
@@ -111,16 +110,6 @@ def dev_credentials(users_file: Path | None = None) -> list[str]:
         path.write_text("".join(f"{role}:{role}:{secrets.token_urlsafe(12)}\n" for role in ROLES))
         path.chmod(0o600)
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]
-
-
-def redis_url(env: Mapping[str, str]) -> str | None:
-    """The Redis the console shares between web-app replicas: REDIS_URL, else REDIS_HOST/REDIS_PORT."""
-    url = env.get("REDIS_URL") or ""
-    if not url and env.get("REDIS_HOST"):
-        url = f"redis://{env['REDIS_HOST']}:{env.get('REDIS_PORT') or 6379}/0"
-    if url and not url.startswith(("redis://", "rediss://")):
-        raise SettingsError("REDIS_URL must look like redis://HOST:6379/0 (or rediss:// with TLS)")
-    return url or None
 
 
 class Revocations(Protocol):
@@ -250,34 +239,21 @@ class Sessions:
         self._revocations.revoke(str(session["s"]), SESSION_SECONDS)
 
 
-def _key(kind: str, value: str) -> str:
-    # Hashed: the store never holds an address or whatever was typed as a user name.
-    return kind + ":" + hashlib.blake2b(value.encode("utf-8", "replace"), digest_size=16).hexdigest()
-
-
 class LoginThrottle:
-    """Failed console logins per client address and per user name, in a moving window (`limits`)."""
+    """Failed console logins per client address and per user name, in a moving window (bot/ratelimit.py)."""
 
     def __init__(self, storage_uri: str = "memory://", limit: str = LOGIN_LIMIT) -> None:
-        # the limiter holds its storage by a weak reference: keep the storage alive here
-        self._storage = storage_from_string(storage_uri)
-        self._limiter = MovingWindowRateLimiter(self._storage)
-        self._item = parse_limit(limit)
+        self._limiter = Limiter(storage_uri, strategy="moving-window")
+        self._limit = Limit("banter-console-login", parse_limit(limit))
 
-    def _keys(self, address: str, username: str) -> tuple[str, str]:
-        return _key("ip", address), _key("user", username.strip().lower()[:200])
+    def _checks(self, address: str, username: str) -> list[tuple[Limit, str]]:
+        # hashed by the limiter: the store never holds an address or whatever was typed as a user name
+        return [(self._limit, "ip:" + address), (self._limit, "user:" + username.strip().lower()[:200])]
 
     def retry_after(self, address: str, username: str) -> int | None:
         """Seconds until a login may be tried again, or None when it may be tried now."""
-        waits = []
-        for key in self._keys(address, username):
-            if not self._limiter.test(self._item, "banter-console-login", key):
-                reset, _ = self._limiter.get_window_stats(self._item, "banter-console-login", key)
-                # the window's reset time is in whole seconds: one more keeps the promise
-                waits.append(max(1, math.ceil(reset - time.time()) + 1))
-        return max(waits) if waits else None
+        return self._limiter.retry_after(self._checks(address, username))
 
     def failed(self, address: str, username: str) -> None:
         """Count one failed login against the address and the user name."""
-        for key in self._keys(address, username):
-            self._limiter.hit(self._item, "banter-console-login", key)
+        self._limiter.hit(self._checks(address, username))

@@ -3,7 +3,7 @@
 Access: a signed session cookie (bot.console.auth) set at login and revoked on the
 server at logout; failed logins are throttled (429 with Retry-After); every POST carries
 the session's CSRF token; the sales role sees leads and meetings only, read-only, and
-cannot download a lead's full export (marketing only).
+cannot download a lead's full export or any CSV (marketing only).
 Personal data never goes to the logs (no access log, no emails in log lines).
 """
 
@@ -35,6 +35,7 @@ from bot.escaping import csv_cell
 from bot.nurture.requalify import stored_profile
 from bot.playbook import Playbook, PlaybookError, load_playbook, parse_playbook
 from bot.privacy import erase_person, export_person
+from bot.ratelimit import client_address as shared_client_address
 from bot.scoring import score_lead
 from bot.store.meetings import record_event
 from bot.store.models import Lead, NurtureEnrollment, PlaybookVersion
@@ -49,6 +50,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SALES_PATHS = ("/console/leads", "/console/meetings", "/console/logout", "/console/")
 # Everything held about a person (answers, transcripts, consent, meetings): marketing only.
 MARKETING_ONLY = re.compile(r"^/console/leads/[^/]+/export/?$")
+# Every CSV download (the leads list holds up to 10,000 leads' names and emails): marketing only.
+# Sales works in the pages (README, "The console": the role table).
+CSV_DENIED = "the sales role cannot download lists as CSV: ask marketing (the pages show what sales needs)"
 
 
 @dataclass
@@ -134,6 +138,8 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
                 text="the sales role cannot download a lead's full export: ask marketing "
                 "(the lead page shows what sales needs)"
             )
+        if "csv" in request.query:
+            raise web.HTTPForbidden(text=CSV_DENIED)
         allowed = request.path == "/console/" or any(
             request.path.startswith(p) for p in SALES_PATHS if p != "/console/"
         )
@@ -167,11 +173,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 def client_address(request: web.Request, behind_proxy: bool) -> str:
     """The address a login attempt came from (what the proxy saw, when behind one)."""
-    if behind_proxy:
-        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return request.remote or "unknown"
+    return shared_client_address(request.remote, request.headers.getall("X-Forwarded-For", []), behind_proxy)
 
 
 async def login(request: web.Request) -> web.Response:

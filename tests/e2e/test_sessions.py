@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import socketio
 
+from channels.limits import MAX_MESSAGE
 from tests.e2e.conftest import Assistant
 
 pytestmark = pytest.mark.e2e
@@ -114,6 +115,19 @@ def test_a_message_on_an_unknown_session_is_handed_back_not_lost(assistant: Assi
             issued = await visitor.session()
             await visitor.say(issued["session_id"], returned["message"])
             assert await visitor.wait_for_replies()
+
+    asyncio.run(scenario())
+
+
+def test_a_message_handed_back_is_cut_to_the_message_limit(assistant: Assistant) -> None:
+    async def scenario() -> None:
+        async with Client(assistant) as visitor:
+            await visitor.sio.emit(
+                "user_uttered",
+                {"message": "x" * 100_000, "session_id": "not-a-session", "customData": {"blob": "y" * 100_000}},
+            )
+            returned = await asyncio.wait_for(visitor.invalid.get(), 10)
+            assert returned == {"message": "x" * MAX_MESSAGE}  # no uncapped echo, no metadata echoed
 
     asyncio.run(scenario())
 

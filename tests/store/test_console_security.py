@@ -199,6 +199,25 @@ async def test_sales_cannot_download_a_leads_full_export(make_console: Build) ->
     assert export.status == 200 and (await export.json())["email"] == "ada@acme.com"
 
 
+async def test_sales_cannot_download_any_list_as_csv(make_console: Build) -> None:
+    client, lead_id = await make_console()
+    await log_in(client, "sal")
+    page = await client.get("/console/leads")
+    assert page.status == 200 and "Download CSV" not in await page.text()
+    assert "Download CSV" not in await (await client.get("/console/meetings")).text()
+    for path in ("/console/leads?csv=1", "/console/leads?grade=qualified&csv=1", "/console/meetings?csv=upcoming",
+                 "/console/meetings?csv=per_rep"):
+        denied = await client.get(path)
+        assert denied.status == 403, path
+        assert "cannot download lists as CSV" in await denied.text()
+    client.session.cookie_jar.clear()
+    await log_in(client, "mia")
+    assert "Download CSV" in await (await client.get("/console/leads")).text()
+    listing = await client.get("/console/leads?csv=1")
+    assert listing.status == 200 and "ada@acme.com" in await listing.text()
+    assert (await client.get("/console/meetings?csv=upcoming")).status == 200
+
+
 # 6. Login throttling
 
 
@@ -214,6 +233,18 @@ async def test_the_sixth_bad_login_in_a_minute_gets_429_with_retry_after(make_co
     assert csrf_of(body)  # the form is shown again, ready for later
     # the address is throttled for every user name
     assert (await try_login(client, "sal")).status == 429
+
+
+async def test_behind_haproxy_a_forged_forwarded_line_is_not_the_address(make_console: Build) -> None:
+    # HAProxy adds its own X-Forwarded-For line after the client's: the last entry of all lines counts
+    client, _ = await make_console(behind_proxy=True)
+    for n in range(5):
+        token = csrf_of(await (await client.get("/console/login")).text())
+        headers = [("X-Forwarded-For", f"198.51.100.{n}"), ("X-Forwarded-For", "192.0.2.77")]
+        response = await client.post("/console/login", data={"csrf": token, "username": f"x{n}", "password": "x"},
+                                     headers=headers, allow_redirects=False)
+        assert response.status == 401
+    assert (await try_login(client, "sal", via="192.0.2.77")).status == 429  # one address, whatever it forged
 
 
 async def test_throttling_per_user_name_across_addresses_and_per_address(make_console: Build) -> None:

@@ -210,9 +210,10 @@
 
   /* ---- connection: socket.io to Rasa, session kept across pages and tabs ---- */
   var socket = null, sessionId = get(LS, K.session, null), confirmed = false, queue = [], typingTimer = null;
+  var heldUntil = 0, holdTimer = null, handedBack = 0;  // over a rate limit: nothing is sent until the wait is over
   function showStatus(text) { status.textContent = text || ""; status.hidden = !text; }
   function flush() {
-    while (confirmed && socket && socket.connected && queue.length) {
+    while (confirmed && Date.now() >= heldUntil && socket && socket.connected && queue.length) {
       var item = queue.shift();
       socket.emit("user_uttered", { message: item.payload, session_id: sessionId, customData: item.meta });
     }
@@ -240,6 +241,28 @@
         queue.unshift({ payload: returned.message, meta: metadata() });
       }
       socket.emit("session_request", { session_id: sessionId, visitor_id: visitorId });
+    });
+    socket.on("rate_limited", function (r) {  // too fast: show why, keep the message, send it after the wait
+      r = r || {};
+      var wait = Math.min(3600, Math.max(1, Math.ceil(Number(r.retry_after) || 5)));
+      clearTimeout(typingTimer);
+      typing.hidden = true;
+      if (typeof r.message === "string") {  // first in the queue, in the order they were sent
+        if (Date.now() >= heldUntil) handedBack = 0;
+        queue.splice(handedBack++, 0, { payload: r.message, meta: metadata() });
+      }
+      heldUntil = Math.max(heldUntil, Date.now() + wait * 1000);
+      showStatus((r.text || "Please wait a moment.") +
+                 (queue.length ? " Your message is kept and will be sent then." : ""));
+      clearTimeout(holdTimer);
+      holdTimer = setTimeout(function () {
+        heldUntil = 0;
+        handedBack = 0;
+        showStatus("");
+        if (!socket || !socket.connected) return;  // "connect" asks for the session again
+        if (!confirmed) socket.emit("session_request", { session_id: sessionId, visitor_id: visitorId });
+        else flush();
+      }, heldUntil - Date.now());
     });
     socket.on("bot_uttered", function (m) {
       clearTimeout(typingTimer);
