@@ -25,7 +25,8 @@ _PERIODS = {
     "month": "a month",
     "quarter": "a quarter",
     "week": "a week",
-    "total": "in total",
+    "total": "in total",  # leads stored before "one_off"
+    "one_off": "one-off",
 }
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 

@@ -12,8 +12,8 @@ Normalised value shapes (plain JSON-serialisable dicts; keys not listed are allo
 - budget:         {"status": "amount" | "not_sure" | "no_budget",
                    "amount": float | None, "amount_max": float | None,
                    "currency": ISO 4217 | None (None = not said),
-                   "period": "year" | "month" | "quarter" | "week" | "total" | None (None = not said),
-                   "annual_amount": float | None}  (midpoint of a range, annualised; "total" counts as a year)
+                   "period": "year" | "month" | "quarter" | "week" | "one_off" | None (None = not said),
+                   "annual_amount": float | None}  (midpoint of a range, annualised; "one_off" counts as a year)
 - timeline:       {"status": "date" | "no_rush" | "not_sure", "date": "YYYY-MM-DD" | None,
                    "months": float | None}  (months from the reference day)
 - other_deciders: {"text": str}

@@ -28,12 +28,27 @@ _PERIOD = [
     (r"per\s+quarter|a\s+quarter|quarterly|(each|every)\s+quarter|/\s*q\b", "quarter"),
     (r"per\s+week|a\s+week|weekly|(each|every)\s+week", "week"),
     (
-        r"per\s+(year|annum)|a\s+year|/\s*y(ea)?r\b|annually|yearly|annual|p\.?a\.?\b|each\s+year|per\s+yr",
+        r"per\s+(year|annum)|a\s+year|/\s*y(ea)?r\b|annually|yearly|annual|p\.?a\.?\b|each\s+year|per\s+yr|"
+        r"(for|in|over)\s+(the|this|our|next)\s+(fiscal\s+|financial\s+|budget\s+)?year|\bfy\b|\bfy\d{2,4}\b",
         "year",
     ),
-    (r"one[-\s]?off|one[-\s]?time|in\s+total|total", "total"),
+    # a single sum, not per period ("one-off", "in total"); stored as "one_off" ("total" in older leads)
+    (r"one[-\s]?off|one[-\s]?time|in\s+total|total|lump\s+sum|for\s+the\s+(whole\s+)?project", "one_off"),
 ]
-_PER_YEAR = {"year": 1, "month": 12, "quarter": 4, "week": 52, "total": 1, None: 1}
+_PER_YEAR = {"year": 1, "month": 12, "quarter": 4, "week": 52, "one_off": 1, "total": 1, None: 1}
+#: A period said just before the amount: "one-off 15k", "monthly 2k", "annual budget of 40k".
+_PERIOD_BEFORE = re.compile(
+    r"(?:\b(?P<period>one[-\s]?off|one[-\s]?time|lump[-\s]sum|monthly|annual|yearly|quarterly|weekly)\b)"
+    r"(?:\s+(?:budget|spend|fee|payment|sum|of|is|around|about|roughly|max|maximum|up to|[-:]))*\s*[$€£]?\s*$",
+    re.I,
+)
+_PERIOD_WORD = {
+    "monthly": "month",
+    "annual": "year",
+    "yearly": "year",
+    "quarterly": "quarter",
+    "weekly": "week",
+}
 
 _NUM = r"\d{1,3}(?:[.,\s'’]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"
 _SUF = r"(?:k|m|mm|mio|bn|thousand|thou|million|grand)\b"
@@ -55,12 +70,15 @@ BUDGET_WORDS = re.compile(
 NO_BUDGET_RE = re.compile(
     r"\b(no budget|don'?t have (a |any )?budget|do not have (a |any )?budget|haven'?t (got |set )?(a )?budget|"
     r"zero budget|budget (is )?(not|isn'?t) (approved|set|allocated)|no money|nothing allocated|"
-    r"not budgeted|without (a )?budget)\b",
+    r"not budgeted|without (a )?budget|nothing('?s| has| is)? (been |yet )?(allocated|set aside|budgeted|earmarked)|"
+    r"budget('?s| is) (currently |basically |literally )?(zero|nil|nothing|0)\b|no (money|funds|cash) (set aside|allocated))\b",
     re.IGNORECASE,
 )
 NOT_SURE_RE = re.compile(
     r"\b(not sure|unsure|no idea|don'?t know|do not know|dunno|tbd|to be (decided|determined)|"
-    r"hard to say|depends|not decided|undecided|no clue|can'?t say yet)\b",
+    r"hard to say|depends|not decided|undecided|no clue|can'?t say yet|"
+    r"(haven'?t|have not|not yet) (landed on|settled on|decided on|agreed( on)?|worked out|got|fixed|set) "
+    r"(a |any |the )?(figure|number|amount|budget)|no (figure|number|amount) yet|still working (it|that|this) out)\b",
     re.IGNORECASE,
 )
 # A number followed by these counts something else than money.
@@ -176,8 +194,14 @@ def find_budget(
         }, span
     context = requested or bool(BUDGET_WORDS.search(converted))
 
-    def period_after(end: int) -> str | None:
-        return _period(converted[end : end + 22])
+    def period_after(end: int, start: int | None = None) -> str | None:
+        found = _period(converted[end : end + 26])
+        if found is None and start is not None:
+            before = _PERIOD_BEFORE.search(converted[max(0, start - 30) : start])
+            if before:
+                word = before.group("period").lower()
+                found = _PERIOD_WORD.get(word, "one_off")
+        return found
 
     def free(span: tuple[int, int]) -> bool:
         return not any(span[0] < b and a < span[1] for a, b in exclude)
@@ -217,7 +241,8 @@ def find_budget(
             continue
         currency = cur_a or cur_b or _named_currency(converted)
         return _checked(
-            _shape(low, high, currency, period_after(match.end()), (low + high) / 2), match.span()
+            _shape(low, high, currency, period_after(match.end(), match.start()), (low + high) / 2),
+            match.span(),
         )
 
     for match in AMOUNT_RE.finditer(converted):
@@ -244,7 +269,7 @@ def find_budget(
             out_of_range = out_of_range or ({"error": OUT_OF_RANGE}, match.span())
             continue
         before = converted[: match.start()]
-        period = period_after(match.end())
+        period = period_after(match.end(), match.start())
         currency = currency or _named_currency(converted)
         if _UNDER.search(before[-20:]):
             return _checked(_shape(value / 2, value, currency, period, value / 2), match.span())

@@ -224,3 +224,25 @@ def test_professional_practices_are_professional_services(text: str) -> None:
 
     found = extract_fields(text, today=date(2026, 11, 25))
     assert found["industry"].value == {"industry": "professional_services"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lump sum of 20k for the whole thing", {"amount": 20000, "period": "one_off"}),
+        ("one-time 8k", {"amount": 8000, "period": "one_off"}),
+        ("120k over the financial year", {"amount": 120000, "period": "year"}),
+        ("monthly spend of about 3k", {"amount": 3000, "period": "month", "annual_amount": 36000}),
+        ("a few grand a month", {"amount": 3000, "period": "month"}),
+        ("nothing has been earmarked yet", {"status": "no_budget"}),
+        ("the budget's basically nil", {"status": "no_budget"}),
+        ("we haven't settled on a number", {"status": "not_sure"}),
+    ],
+)
+def test_budget_periods_before_the_amount_and_budgets_in_plain_words(text: str, expected: dict) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    value = extract_fields(text, today=date(2026, 11, 25), requested="budget")["budget"].value
+    assert {key: value[key] for key in expected} == expected
