@@ -1,9 +1,10 @@
-"""Start and stop Banter's processes together (`banter run`, `banter shell`).
+"""Start, supervise and stop Banter's processes together (`banter run`, `banter shell`).
 
 One command starts the action server, the Rasa server (REST and socket.io), the web
 app, the outbox worker and (unless SMTP_HOST is set) a local SMTP server writing mail
-to a folder; waits until each answers, prints where to chat, and stops everything
-cleanly on Ctrl-C.
+to a folder; waits until each answers, prints where to chat, restarts a process that
+crashes (capped exponential backoff, bot/supervise.py; the others keep serving) and
+stops everything cleanly on Ctrl-C or SIGTERM.
 
 The Rasa and action servers start through `python -m bot.logfilter` (visitor text and
 email addresses masked in every log record); their logs in var/log/ are 0600, and so
@@ -29,6 +30,12 @@ from bot.console.auth import dev_credentials
 from bot.links import signing_key
 from bot.settings import PROJECT_ROOT, Settings
 from bot.store.db import private_sqlite_file
+from bot.supervise import Child, ProcessSpec, Supervisor, describe_exit, private_log
+
+__all__ = [
+    "action_server_cmd", "api_token", "banter_cmd", "child_env", "private_log", "rasa_server_cmd",
+    "run_forever", "run_shell", "start_servers", "stop", "wait_for", "wait_for_port",
+]  # fmt: skip
 
 BIN = Path(sys.executable).parent
 
@@ -44,6 +51,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         BANTER_PLAYBOOK=str(settings.playbook_path),
         BANTER_ALLOWED_ORIGINS=",".join(settings.allowed_origins),
         SANIC_HOST=settings.actions_interface,  # rasa-sdk's listening address (it has no flag for it)
+        BANTER_ACTION_TIMEOUT=str(settings.action_timeout),  # Rasa gives up on an action call (channels/)
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="3",
     )
@@ -90,13 +98,6 @@ def api_token(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def private_log(path: Path) -> int:
-    """A log file for appending, readable by its owner only (a file descriptor)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.fchmod(fd, 0o600)  # also a log left readable by an older version
-    return fd
-
-
 def banter_cmd(*args: str) -> list[str]:
     """Command line of a `banter` subcommand in this virtualenv."""
     return [str(BIN / "python"), "-m", "bot.cli", *args]
@@ -105,6 +106,11 @@ def banter_cmd(*args: str) -> list[str]:
 def _raise_if_exited(procs: Sequence[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
         if proc.poll() is not None:
+            if isinstance(proc, Child):  # say why, from its log (e.g. Rasa refusing to start)
+                raise RuntimeError(
+                    f"{proc.spec.name} exited with {describe_exit(proc.returncode)} while starting: "
+                    f"{proc.exit_reason()} (log: {proc.spec.log})"
+                )
             raise RuntimeError(f"{' '.join(map(str, proc.args))} exited with code {proc.returncode}")  # type: ignore[arg-type]
 
 
@@ -163,9 +169,9 @@ def start_servers(
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, cmd: list[str]) -> None:
-        log = os.fdopen(private_log(log_dir / f"{name}.log"), "ab")  # handed to the child process
-        procs.append(subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-        print(f"==> started {name} (pid {procs[-1].pid}), log: {log_dir / (name + '.log')}", flush=True)
+        spec = ProcessSpec(name=name, cmd=cmd, env=env, cwd=PROJECT_ROOT, log=log_dir / f"{name}.log")
+        procs.append(spec.spawn())  # a Child: the supervisor can start it again
+        print(f"==> started {name} (pid {procs[-1].pid}), log: {spec.log}", flush=True)
 
     try:
         if worker and settings.local_smtp:
@@ -194,10 +200,11 @@ def start_servers(
     return procs
 
 
-def run_forever(settings: Settings) -> int:
-    """`banter run`: start everything, print how to chat, stop on Ctrl-C."""
-    log_dir = PROJECT_ROOT / "var" / "log"
-    procs = start_servers(settings, log_dir=log_dir)
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _banner(settings: Settings, log_dir: Path) -> str:
     port = settings.rasa_port
     mail = (
         f"{settings.mail_dir}/new (local SMTP server)" if settings.local_smtp else f"via {settings.smtp_host}"
@@ -212,8 +219,7 @@ def run_forever(settings: Settings) -> int:
     if not os.environ.get("BANTER_CONSOLE_USERS") and not settings.production:
         logins = [entry.split(":", 2) for entry in dev_credentials()]
         console_login = "local logins: " + ", ".join(f"{name} / {password}" for name, _, password in logins)
-    print(
-        f"""
+    return f"""
 Banter is running.
   Chat in the terminal:  make shell   (in another terminal)
   REST:                  {rest}
@@ -224,19 +230,27 @@ Banter is running.
   Demo website:          {settings.public_url}/   (the widget is on every page)
   Console:               {settings.public_url}/console/   {console_login}
   Web app (links):       {settings.public_url}
-  Logs:                  {log_dir}
-Press Ctrl-C to stop.""",
-        flush=True,
-    )
-    # Ctrl-C (SIGINT) and SIGTERM both stop everything, also when started from a script
-    # that left SIGINT ignored.
+  Logs:                  {log_dir}   (restarts: {log_dir / "supervisor.log"})
+A process that crashes is restarted (after 1 s, 2 s, 4 s ... at most 30 s); the others keep serving.
+Press Ctrl-C to stop."""
+
+
+def run_forever(settings: Settings) -> int:
+    """`banter run`: start everything, print how to chat, restart what crashes, stop on Ctrl-C."""
+    log_dir = PROJECT_ROOT / "var" / "log"
+    # Ctrl-C (SIGINT) and SIGTERM both stop everything, also during start-up and when
+    # started from a script that left SIGINT ignored.
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        signal.signal(signum, _interrupt)
     try:
-        while all(proc.poll() is None for proc in procs):
-            time.sleep(1)
-        print("==> a process exited; stopping the others", file=sys.stderr)
-        return 1
+        procs = start_servers(settings, log_dir=log_dir)
+    except KeyboardInterrupt:
+        print("\n==> stopped while starting", flush=True)
+        return 0
+    try:  # from here on, every way out stops the processes
+        print(_banner(settings, log_dir), flush=True)
+        Supervisor(procs, log=log_dir / "supervisor.log").run()
+        return 1  # not reached: run() returns only by an interrupt
     except KeyboardInterrupt:
         print("\n==> stopping", flush=True)
         return 0
