@@ -46,6 +46,13 @@ _RESEARCHING = (
     "what's out there", "compare a few options", "comparing options", "nothing decided", "for later on",
 )  # fmt: skip
 
+#: The visitor says they themselves are only looking ("just browsing", "I'm researching options").
+_SELF_RESEARCHING = re.compile(
+    r"^\W*(?:just|only|simply)\b|\b(?:i'?m|i am|we'?re|we are|im)\s+(?:just |only |simply )?"
+    r"(?:researching|browsing|looking|exploring|curious|having a|poking|comparing|gathering|window)",
+    re.I,
+)
+
 #: A year named right after "for"/"in"/"per" in a budget sentence is the budget's year, not a go-live date.
 _BUDGET_PERIOD = re.compile(
     r"\b(?:for|in|per|over)\s+(?:the\s+)?(?:this|next|the)\s+(?:fiscal\s+|financial\s+)?year\s*$", re.I
@@ -84,6 +91,11 @@ def _need(
         return Extracted("need", clean_free_text(text, MAX_CHARS), value)
     lowered = text.lower()
     if any(phrase in lowered for phrase in _RESEARCHING) and (requested or "just" in lowered):
+        # "we want to talk to people while they're browsing" is a need about others who browse;
+        # "just browsing" about the visitor: a clear use case wins over the researching words.
+        verdict = needs.classify_message(text, requested=requested) if needs is not None else None
+        if verdict is not None and verdict.status == "matched" and not _SELF_RESEARCHING.search(text):
+            return Extracted("need", clean_free_text(text, MAX_CHARS), verdict.value())
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})
     if not has_words(text):
         return None

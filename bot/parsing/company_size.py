@@ -65,6 +65,25 @@ _ME_AND = re.compile(
     r"colleagues|staff|devs|developers|freelancers|contractors)\b",
     re.I,
 )
+# "just me and my cofounder": the visitor and one other person.
+_ME_AND_ONE = re.compile(
+    r"\b(?:just |only )?(?:me and|myself and) (?:my |a |one )?(?:co-?founder|business partner|partner|wife|husband|"
+    r"brother|sister|dad|father|mum|mom|mother|son|daughter|friend|colleague|assistant|one other|one employee)\b",
+    re.I,
+)
+# Head counts spread over places, when the size was asked: "150 in the UK and another 50 in Spain" = 200,
+# "around 60 across three offices" = 60.
+_PER_PLACE = re.compile(
+    rf"(?P<n>{_N})\s*(?:{_NOUN}\s*)?(?:in|at|based in)\s+(?:the\s+)?[A-Za-z][\w .'-]{{0,30}}?"
+    rf"\s*(?:,|and|plus|\+|&)\s*(?:another|a further|an extra|an additional|then)?\s*~?(?P<m>{_N})\s*(?:{_NOUN}\s*)?"
+    r"(?:in|at|based in|over in|out in)\b",
+    re.I,
+)
+_ACROSS = re.compile(
+    rf"^\D*?(?P<n>{_N})\s*(?:{_NOUN}\s*)?(?:across|over|spread over|split across|between|in)\s+(?:\d+|a few|several|"
+    r"multiple|many)\s+(?:offices|sites|locations|countries|cities|branches|stores|shops|clinics|hubs|teams)\b",
+    re.I,
+)
 # Answers to the size question may leave out the noun: "1-10", "500+", "fewer than 100", "200".
 _RANGE_ONLY = re.compile(rf"^\D*?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\D*$", re.I)
 _BOUND_ONLY = re.compile(
@@ -154,14 +173,30 @@ def find_company_size(
     `include_future`. An impossible count gives {"error": "out_of_range"}.
     """
     converted = words_to_digits(text if include_future else present_only(text))
-    for pattern in _PATTERNS:
-        found = _read(pattern, converted)
-        if found:
-            return found
     team = _ME_AND.search(converted)
     if team:
         # "it's me and 2 part-timers": the visitor plus the others they name.
         return exact(1 + int(team.group("n"))), team.span()
+    pair = _ME_AND_ONE.search(converted)
+    if pair:
+        return exact(2), pair.span()
+    if requested:
+        places = _PER_PLACE.search(converted)
+        if places:
+            try:
+                return exact(_int(places.group("n")) + _int(places.group("m"))), places.span()
+            except _OutOfRange:
+                return {"error": OUT_OF_RANGE}, places.span()
+        across = _ACROSS.search(converted)
+        if across:
+            try:
+                return exact(_int(across.group("n"))), across.span()
+            except _OutOfRange:
+                return {"error": OUT_OF_RANGE}, across.span()
+    for pattern in _PATTERNS:
+        found = _read(pattern, converted)
+        if found:
+            return found
     volunteered_solo = _SOLO_STATED.search(converted)
     if volunteered_solo:
         return exact(1), volunteered_solo.span()

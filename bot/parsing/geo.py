@@ -121,6 +121,11 @@ _LOCATED = re.compile(
 )
 _STATES_NOT = re.compile(r"^\s+(?:of|that|which|where|who|in)\b", re.I)
 _QUALIFIER_SUBDIVISIONS = ("US", "CA", "AU")
+# State codes typed in lower case after a city ("austin, tx"); codes that are also words ("in", "me", "or") are not.
+_LOWER_CODES = set(
+    "tx ny nj fl il az nv ut mn wi ct ri nh vt ky tn nc sc wv ks ia nm ak ca wy qc bc ab mb sk ns nb nl pe nsw vic qld "
+    "wa sa tas act".split()
+)
 
 
 def _ascii(name: str) -> str:
@@ -213,7 +218,8 @@ def _qualified(text: str, end: int) -> tuple[str, int] | None:
     words = match.group(1).split()
     for size in range(min(4, len(words)), 0, -1):
         candidate = " ".join(words[:size])
-        code = subdivisions.get(candidate) if candidate.isupper() and len(candidate) == 2 else None
+        abbreviation = candidate.isupper() or (size == 1 and candidate.lower() in _LOWER_CODES)
+        code = subdivisions.get(candidate.upper()) if abbreviation and len(candidate) == 2 else None
         code = code or subdivisions.get(candidate.lower() if len(candidate) > 2 else "")
         if code:
             stop = text.index(words[size - 1], end + match.start(1)) + len(words[size - 1])
@@ -257,7 +263,12 @@ def _accept(label: str, span: Any, doc: Doc, requested: bool) -> dict[str, Any] 
     name = lower_cities.get(lowered)
     if name is None or _NAME_BEFORE.search(before):
         return None
-    if text == lowered and lowered in _LOWER_STOP and not _LOCATED.search(before):
+    if (
+        text == lowered
+        and lowered in _LOWER_STOP
+        and not _LOCATED.search(before)
+        and not _qualified(doc.text, span.end_char)  # "austin, tx" names its state
+    ):
         return None  # "reading", "phoenix" in lower case are words, unless "based in phoenix"
     if text != lowered and (text in _CITY_STOP or name in _CITY_STOP):
         return None

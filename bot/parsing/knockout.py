@@ -44,7 +44,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"career opportunit|apply(?:ing)? (?:for|to) (?:a |the |this |an |your )?(?:job|position|role|vacancy|"
             r"internship|opening)|my (?:cv|resume|résumé)\b|send (?:you )?my (?:cv|resume)|"
             r"want to (?:work|intern) (?:for|at|with) you|(?:join|work (?:for|at)) your (?:team|company)|"
-            r"internship (?:opportunit|position)|seeking employment|looking for employment)",
+            r"internship (?:opportunit|position)|seeking employment|looking for employment|"
+            r"(?:got|have|any) (?:any )?(?:roles|positions|jobs|vacancies|openings) (?:going|open|available)\b|"
+            r"(?:i'?d|i would) (?:love|like) to (?:join|work for|work at|work with) (?:you|your|the team)\b)",
             re.I,
         ),
     ),
@@ -57,6 +59,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:doing|studying for|working on|pursuing|finishing|writing|in) (?:my|a|the final year of my) "
             r"(?:master'?s|masters|mba|phd|bachelor'?s|degree|thesis|dissertation|capstone)|"
             r"(?:final|first|second|third|fourth|last) year (?:at|of|in) (?:uni|university|college|school|my degree)|"
+            r"(?:final|first|second|third|fourth|last) year of (?:a|my|the) (?:[\w-]+ ){0,2}?(?:degree|course|"
+            r"bachelor'?s|master'?s|masters|mba|phd|diploma|programme|program)\b|"
+            r"(?:doing|studying|taking) (?:a|an|my) (?:[\w-]+ ){0,2}?(?:degree|diploma|mba|phd)\b|"
             r"(?:i'?m|i am|im) (?:still )?(?:at|in) (?:uni|college|school|grad school)\b|"
             r"for (?:a|my|our) (?:class|course|school|uni|university|college|coursework|homework|assignment|thesis|"
             r"dissertation|capstone|seminar|module)(?: project| assignment| paper| research)?\b|"
@@ -74,6 +79,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:we|i|our (?:team|agency|company|firm))(?:\s+(?:can|could|would|will)|'d|'ll)\s+(?:love to |like to )?"
             r"(?:help|get|bring|boost|increase|grow|drive|double|triple|generate|improve) (?:you|your)\b|"
             r"(?:would you be|are you) interested in (?:our|my) (?:services|offer|solution|product|proposal)|"
+            r"(?:would you be|are you|would your (?:team|company) be) interested in (?:outsourcing|offshoring|"
+            r"nearshoring|white[- ]labell?ing|a partnership|partnering)|"
+            r"\bat a fraction of (?:the )?(?:cost|price|rates?|[A-Z]{2,3} rates?|uk rates|us rates|what you)|"
             r"partnership (?:proposal|opportunity)|"
             r"\boffer(?:ing)? you (?:our|my|a)\b|\bto offer (?:you )?our\b|\bsell(?:ing)? you\b|"
             r"\bthought your (?:[\w-]+ )?team (?:could|might|would)\b|\bverified (?:b2b )?(?:contacts|emails|leads)\b|"

@@ -44,7 +44,8 @@ def _industry_matcher() -> PhraseMatcher:
 
 #: "an online furniture shop", "online store selling shoes": selling online is e-commerce.
 _ONLINE_SHOP = re.compile(
-    r"\b(?:online|web|internet|e-?commerce)\s+(?:[\w-]+\s+){0,2}?(?:shop|store|retailer|boutique)\b",
+    r"\b(?:online|web|internet|e-?commerce)\s+(?:[\w-]+\s+){0,2}?(?:shop|store|retailer|boutique)\b"
+    r"|\b(?:we|i)\s+(?:sell|retail)\s+(?:[\w'-]+\s+){0,5}?(?:online|on the web|through our (?:site|website)|on amazon)\b",
     re.I,
 )
 
@@ -55,7 +56,8 @@ _WEAK = {
     "shop", "stores", "store", "retail", "building", "delivery", "transport", "transportation", "shipping", "health",
     "property", "food", "drinks", "news", "games", "gaming", "media", "travel", "energy", "utilities", "utility",
     "auto", "dental", "medical", "foundation", "school", "college", "bank", "banking", "publishing", "streaming",
-    "entertainment", "production company", "payments", "hardware", "cloud", "technology", "industrial",
+    "entertainment", "production company", "payments", "hardware", "cloud", "technology", "industrial", "council",
+    "podcast", "podcasts", "magazine", "magazines", "fabrication", "machining",
 }  # fmt: skip
 _CUE_BEFORE = {
     "we're", "we", "are", "i'm", "im", "our", "my", "a", "an", "in", "at", "for", "run", "own", "into", "small",

@@ -35,7 +35,8 @@ NO_RUSH = re.compile(
     r"\b(no rush|no hurry|not in a (rush|hurry)|in no (rush|hurry)|whenever|no (fixed |set |specific |real )?"
     r"(timeline|deadline|timeframe|time frame)|not urgent|no urgency|someday|some day|eventually|at some point|"
     r"not a priority( right now)?|no time pressure|not time[- ]sensitive|not anytime soon|nothing planned|"
-    r"not (right )?now|not yet)\b",
+    r"not (right )?now|not yet|just (having a |taking a )?look(ing)? around|just browsing|just researching|"
+    r"only researching|just exploring)\b",
     re.I,
 )
 ASAP = re.compile(
@@ -76,7 +77,7 @@ _ANCHOR = (
     rf"|(?P<month>{_MONTH_RE})\.?)"
 )
 _PERIOD = re.compile(
-    rf"\b(?:{_OP}\s+)?(?:{_PART}[\s-]+)?(?:{_REL}\s+)?{_ANCHOR}\b{_YEARQ}"
+    rf"\b(?:{_OP}\s+)?(?:{_PART}(?:\s+in)?[\s-]+)?(?:{_REL}\s+)?{_ANCHOR}\b{_YEARQ}"
     r"(?P<over>\s+(?:is|are|has|have)\s+(?:over|done|finished|ended|passed|behind us|out of the way)"
     r"|\s+(?:ends|wraps up|is through))?",
     re.I,
@@ -104,6 +105,7 @@ _COMING = re.compile(
 )
 _THIS_TIME_NEXT_YEAR = re.compile(r"\bthis time next year\b", re.I)
 # "over the next year" is twelve months from today; "next year" alone is the calendar year.
+_THE_FORTNIGHT = re.compile(r"\b(?:in|within|over|inside)\s+(?:the\s+)?(?:next\s+)?fortnight\b", re.I)
 _THE_NEXT_YEAR = re.compile(
     r"\b(?:(?:in|over|during|within)\s+)?the\s+(?:next|coming|following)\s+year\b", re.I
 )
@@ -396,6 +398,9 @@ def _fixed_span(converted: str) -> tuple[float, str, tuple[int, int]] | None:
     match = _THE_NEXT_YEAR.search(converted)
     if match:
         return 12.0, "month", match.span()
+    match = _THE_FORTNIGHT.search(converted)
+    if match:
+        return 2 * _UNIT_MONTHS["week"], "week", match.span()
     match = _COMING.search(converted)
     if match:
         weeks = match.group("unit").lower() == "weeks"

@@ -29,13 +29,19 @@ def test_playbook_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_playbook_check_warns_when_double_opt_in_is_off(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["playbook", "check", str(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")], capsys)
+    code, out, _ = run(
+        ["playbook", "check", str(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")], capsys
+    )
     assert code == 0 and "warning: nurture.double_opt_in is off" in out
 
 
 def test_playbook_check_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yml"
-    text = (PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").read_text().replace("budget: 20", "budget: 25", 1)
+    text = (
+        (PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml")
+        .read_text()
+        .replace("budget: 20", "budget: 25", 1)
+    )
     bad.write_text(text)
     code, _, err = run(["playbook", "check", str(bad)], capsys)
     assert code == 2 and "weights" in err

@@ -27,15 +27,28 @@ def test_emails_and_known_quoted_messages_are_masked() -> None:
     assert redact(f"reply to {EMAIL} please") == "reply to [email] please"
     assert redact("no address here: banter@localhost, v1.2@3") == "no address here: banter@localhost, v1.2@3"
     line = f"Misaligned entity annotation in message '{SAID}, it's urgent' with intent 'inform'. Make sure"
-    assert redact(line) == "Misaligned entity annotation in message '[visitor text]' with intent 'inform'. Make sure"
+    assert (
+        redact(line)
+        == "Misaligned entity annotation in message '[visitor text]' with intent 'inform'. Make sure"
+    )
     assert SAID not in redact(f"Received user message '{SAID}' with intent '{{\"name\": \"inform\"}}'")
 
 
 def test_rasa_structured_events_lose_their_visitor_fields() -> None:
-    event = {"event": "rest.message.received.failure", "level": "error", "text": SAID,
-             "parse_data_entities": [{"value": EMAIL}], "sender": "abc",
-             "exception": [{"exc_type": "ValueError", "exc_value": f"bad {EMAIL}",
-                            "frames": [{"name": "receive", "locals": {"text": repr(SAID)}}]}]}
+    event = {
+        "event": "rest.message.received.failure",
+        "level": "error",
+        "text": SAID,
+        "parse_data_entities": [{"value": EMAIL}],
+        "sender": "abc",
+        "exception": [
+            {
+                "exc_type": "ValueError",
+                "exc_value": f"bad {EMAIL}",
+                "frames": [{"name": "receive", "locals": {"text": repr(SAID)}}],
+            }
+        ],
+    }
     cleaned = json.loads(redact(json.dumps(event)))
     assert cleaned["event"] == "rest.message.received.failure" and cleaned["sender"] == "abc"
     assert cleaned["text"] == cleaned["parse_data_entities"] == "[redacted]"
@@ -88,8 +101,9 @@ def test_install_cleans_records_for_handlers_added_later_and_warnings(logger_to_
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             logging.captureWarnings(True)  # catch_warnings restored showwarning: capture again inside
-            warnings.warn(f"Misaligned entity annotation in message '{SAID}' with intent 'x'", UserWarning,
-                          stacklevel=1)
+            warnings.warn(
+                f"Misaligned entity annotation in message '{SAID}' with intent 'x'", UserWarning, stacklevel=1
+            )
     finally:
         logging.setLogRecordFactory(factory)
         logging.captureWarnings(False)
@@ -126,10 +140,19 @@ RASA_LIKE = textwrap.dedent(
 def run(tmp_path: Path, wrapped: bool) -> str:
     (tmp_path / "rasa_like.py").write_text(RASA_LIKE)
     module = ["-m", "bot.logfilter", "rasa_like"] if wrapped else ["-m", "rasa_like"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT_ROOT)]),
-           "FORCE_JSON_LOGGING": "1"}
-    done = subprocess.run([sys.executable, *module, "--port", "5005"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT_ROOT)]),
+        "FORCE_JSON_LOGGING": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, *module, "--port", "5005"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout + done.stderr
 

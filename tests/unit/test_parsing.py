@@ -353,3 +353,22 @@ def test_everyday_industry_words_count_only_when_they_describe_the_company(
 
     found = extract_fields(text, today=date(2026, 11, 25), requested="need")
     assert (found["industry"].value["industry"] if "industry" in found else None) == industry
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        ("we sell handmade candles online", "ecommerce"),
+        ("a chain of physio clinics", "healthcare"),
+        ("county council", "government"),
+        ("precision engineering and cnc work", "manufacturing"),
+        ("we publish a magazine and two podcasts", "media"),
+    ],
+)
+def test_industries_named_in_more_words(text: str, industry: str) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields(text, today=date(2026, 11, 25), requested="industry")
+    assert found["industry"].value == {"industry": industry}

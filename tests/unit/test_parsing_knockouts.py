@@ -162,3 +162,22 @@ def test_cannot_tell_which_describes_a_problem_not_a_refusal(text: str) -> None:
 
     assert not is_decline(text)
     assert is_decline("sorry, I can't tell you that")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("final year of my engineering degree so just curious", "student"),
+        ("got any positions open in marketing? I'd love to work for you", "job_seeker"),
+        (
+            "would your team be interested in offshoring QA? we do it at a fraction of the cost",
+            "vendor_pitch",
+        ),
+    ],
+)
+def test_knockouts_in_more_words(text: str, kind: str) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    assert extract_fields(text, today=date(2026, 11, 25))["knockout"].value == {"kind": kind}

@@ -173,7 +173,9 @@ def test_solo_and_tiny_teams_said_out_of_turn(text: str, employees: int) -> None
 
 
 def test_a_competitor_named_as_the_visitors_employer_is_their_company() -> None:
-    found = extract_fields("Hey, I work on the product team at Drift - curious how yours compares", today=TODAY)
+    found = extract_fields(
+        "Hey, I work on the product team at Drift - curious how yours compares", today=TODAY
+    )
     assert found["company_name"].value == {"name": "Drift"}
     role = extract_fields("Hello - VP Sales, Calgary, 200-person software company", today=TODAY)["role"].value
     assert role["seniority"] == "vp"
@@ -246,3 +248,21 @@ def test_budget_periods_before_the_amount_and_budgets_in_plain_words(text: str, 
 
     value = extract_fields(text, today=date(2026, 11, 25), requested="budget")["budget"].value
     assert {key: value[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "employees"),
+    [
+        ("it's me and my business partner", 2),
+        ("me and my 4 colleagues", 5),
+        ("80 in Manchester plus 20 over in Dublin", 100),
+        ("roughly 45 spread over four sites", 45),
+    ],
+)
+def test_head_counts_of_a_pair_a_team_and_several_places(text: str, employees: int) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields(text, today=date(2026, 11, 25), requested="company_size")
+    assert found["company_size"].value["employees"] == employees

@@ -121,3 +121,12 @@ def test_cities_typed_without_their_accents(text: str, country: str) -> None:
         extract_fields(text, today=date(2026, 11, 25), requested="country")["country"].value["country"]
         == country
     )
+
+
+def test_a_lower_case_state_code_after_a_city() -> None:
+    assert (
+        extract_fields("phoenix, az", today=date(2026, 11, 25), requested="country")["country"].value[
+            "country"
+        ]
+        == "US"
+    )

@@ -127,3 +127,20 @@ def test_growth_relative_to_the_head_count_already_given(text: str, expected: in
         "growth_plan"
     ]
     assert (plan.value["expected_employees"], plan.value["within_months"]) == (expected, within)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("late in 2027 probably", {"status": "date", "date": "2027-12-31"}),
+        ("inside the next fortnight", {"status": "date", "date": "2026-12-09"}),
+        ("honestly we're just looking around at the moment", {"status": "no_rush"}),
+    ],
+)
+def test_timelines_in_more_words(text: str, expected: dict) -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    value = extract_fields(text, today=date(2026, 11, 25), requested="timeline")["timeline"].value
+    assert {key: value[key] for key in expected} == expected

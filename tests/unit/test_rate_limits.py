@@ -52,7 +52,9 @@ def test_defaults_and_off() -> None:
     assert limits.conversations_per_ip is not None and limits.conversations_per_ip.item.amount == 10
     assert limits.leads_per_ip is not None and limits.leads_per_ip.item.amount == 10
     assert limits.leads_per_ip.item.get_expiry() == 3600
-    off = ChatLimits.from_env({"BANTER_LIMIT_LEADS_PER_IP": "off", "BANTER_LIMIT_MESSAGES_PER_IP": "5 per second"})
+    off = ChatLimits.from_env(
+        {"BANTER_LIMIT_LEADS_PER_IP": "off", "BANTER_LIMIT_MESSAGES_PER_IP": "5 per second"}
+    )
     assert off.leads_per_ip is None
     assert off.messages_per_ip is not None and off.messages_per_ip.item.get_expiry() == 1
 

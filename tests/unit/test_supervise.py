@@ -15,7 +15,11 @@ from bot.supervise import Backoff, Child, ProcessSpec, Supervisor, describe_exit
 
 def spec(tmp_path: Path, name: str, code: str) -> ProcessSpec:
     return ProcessSpec(
-        name=name, cmd=[sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path, log=tmp_path / f"{name}.log"
+        name=name,
+        cmd=[sys.executable, "-c", code],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        log=tmp_path / f"{name}.log",
     )
 
 
@@ -42,11 +46,16 @@ def test_a_crashing_process_is_restarted_with_growing_delays_and_logged(tmp_path
     procs = [crashing.spawn(), steady.spawn()]
     steady_pid = procs[1].pid
     out = io.StringIO()
-    supervisor = Supervisor(procs, log=tmp_path / "supervisor.log", backoff=Backoff(first=0.1, cap=0.4), out=out)
+    supervisor = Supervisor(
+        procs, log=tmp_path / "supervisor.log", backoff=Backoff(first=0.1, cap=0.4), out=out
+    )
     try:
         supervise_until(supervisor, lambda: supervisor.restarts >= 4)
         console = out.getvalue()
-        assert "crashy (pid " in console and "exited with exit code 3; restarting in 0.1 s (failure 1 in a row)" in console
+        assert (
+            "crashy (pid " in console
+            and "exited with exit code 3; restarting in 0.1 s (failure 1 in a row)" in console
+        )
         assert "failure 4 in a row" in console, console
         assert console.count("restarted crashy (pid ") == 4
         logged = (tmp_path / "supervisor.log").read_text()
@@ -61,7 +70,9 @@ def test_a_crashing_process_is_restarted_with_growing_delays_and_logged(tmp_path
 def test_delays_double_between_restarts(tmp_path: Path) -> None:
     procs = [spec(tmp_path, "crashy", "raise SystemExit(1)").spawn()]
     out = io.StringIO()
-    supervisor = Supervisor(procs, log=tmp_path / "supervisor.log", backoff=Backoff(first=0.2, cap=0.8), out=out)
+    supervisor = Supervisor(
+        procs, log=tmp_path / "supervisor.log", backoff=Backoff(first=0.2, cap=0.8), out=out
+    )
     started = time.monotonic()
     try:
         supervise_until(supervisor, lambda: supervisor.restarts >= 4)
@@ -69,7 +80,11 @@ def test_delays_double_between_restarts(tmp_path: Path) -> None:
         stop(procs)
     # 0.2 + 0.4 + 0.8 + 0.8 (capped) seconds of waiting, plus the start-up of each process
     assert time.monotonic() - started >= 2.2
-    delays = [line.split("restarting in ")[1].split(" s")[0] for line in out.getvalue().splitlines() if "restarting in" in line]
+    delays = [
+        line.split("restarting in ")[1].split(" s")[0]
+        for line in out.getvalue().splitlines()
+        if "restarting in" in line
+    ]
     assert delays[:4] == ["0.2", "0.4", "0.8", "0.8"]
 
 

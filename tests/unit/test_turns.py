@@ -52,10 +52,14 @@ def short_timeout() -> Iterator[None]:
 async def run_remote(port: int) -> object:
     action = RemoteAction("action_extract_fields", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
     tracker = DialogueStateTracker("visitor", [])
-    return await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, Domain.empty())
+    return await action.run(
+        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, Domain.empty()
+    )
 
 
-async def test_a_hung_action_server_abandons_the_turn_within_the_deadline(hung_server: int, in_turn: None) -> None:
+async def test_a_hung_action_server_abandons_the_turn_within_the_deadline(
+    hung_server: int, in_turn: None
+) -> None:
     started = time.monotonic()
     with pytest.raises(turns.TurnAbandoned) as abandoned:
         await run_remote(hung_server)
@@ -95,7 +99,9 @@ def test_an_unreachable_tracker_database_is_a_refusal_to_start_naming_the_store(
     with pytest.raises(store_guard.StoreUnreachable) as refused:
         store_guard.check_tracker_store(store, "SQL")
     message = str(refused.value)
-    assert message.startswith(f"Refusing to start: the tracker store (SQLTrackerStore at postgresql://banter:***@127.0.0.1:{port}/conversations) cannot be reached: ")
+    assert message.startswith(
+        f"Refusing to start: the tracker store (SQLTrackerStore at postgresql://banter:***@127.0.0.1:{port}/conversations) cannot be reached: "
+    )
     assert "Connection refused" in message and "s3cret-pw" not in message
 
 
@@ -106,7 +112,10 @@ def test_a_reachable_sqlite_tracker_store_passes(tmp_path) -> None:  # type: ign
 
 def test_an_unreachable_redis_lock_store_is_a_refusal_to_start() -> None:
     port = free_port()
-    with pytest.raises(store_guard.StoreUnreachable, match=rf"the lock store \(RedisLockStore at redis://127.0.0.1:{port}/1\)"):
+    with pytest.raises(
+        store_guard.StoreUnreachable,
+        match=rf"the lock store \(RedisLockStore at redis://127.0.0.1:{port}/1\)",
+    ):
         store_guard.check_lock_store(RedisLockStore(host="127.0.0.1", port=port))
 
 
