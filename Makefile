@@ -97,7 +97,7 @@ test-e2e: train node_modules/.installed $(CHROMIUM) $(HAPROXY)
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
 
-eval: train ## evaluations: NLU per slice (v6 is the held-out one), then each slice's scripted visitors end to end
+eval: train ## evaluations: NLU per slice (v7 is the held-out one), then each slice's scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
 	@for f in tests/conversations/visitors*.yml; do echo "==> $$f"; $(BIN)/python scripts/eval_conversations.py --visitors $$f || exit 1; done
 

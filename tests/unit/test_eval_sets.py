@@ -101,7 +101,7 @@ def test_intent_eval_set_is_held_out() -> None:
 
 
 #: Held-out slices after v1, oldest first: each must stay apart from training and earlier slices.
-LATER_SLICES = ("v2", "v3", "v4", "v5", "v6")
+LATER_SLICES = ("v2", "v3", "v4", "v5", "v6", "v7")
 
 
 @pytest.mark.parametrize("index", range(len(LATER_SLICES)))
@@ -157,7 +157,7 @@ def _messages(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-VISITOR_FILES = ("visitors.yml", "visitors_v3.yml", "visitors_v4.yml", "visitors_v5.yml", "visitors_v6.yml")
+VISITOR_FILES = ("visitors.yml", "visitors_v3.yml", "visitors_v4.yml", "visitors_v5.yml", "visitors_v6.yml", "visitors_v7.yml")
 
 
 def _visitors(name: str = "visitors.yml") -> tuple[date, list[dict[str, Any]]]:
