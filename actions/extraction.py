@@ -45,6 +45,8 @@ CORRECTION_CUE = re.compile(
 NEEDS_A_CUE = ("role", "company_size", "industry", "country", "budget", "timeline", "company_name", "need")
 
 #: Messages that ask for something rather than answer: never kept as the answer to a question.
+#: Fields with a specific re-prompt (domain.yml utter_invalid_<field>) when an answer could not be read.
+REPROMPTED = ("budget", "company_size", "timeline", "country", "industry", "role")
 EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback")
 
 #: Intents whose text still describes a need when the need question is open
@@ -143,6 +145,9 @@ class ActionExtractFields(Action):
             )
             if kept is not None:
                 events.append(SlotSet(str(requested), kept))
+            elif requested in REPROMPTED and allowed and not is_question(text) and text.strip():
+                # Never the same question again without a word: say what we could not read.
+                dispatcher.utter_message(response=f"utter_invalid_{requested}")
         # Several facts from one message are read back before the outcome (bot/readback.py).
         multi = len(set(found) - {"knockout", "email", "name"}) >= MULTI_FACT
         for field, extracted in found.items():

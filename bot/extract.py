@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -45,6 +45,23 @@ _RESEARCHING = (
     "no specific project", "just looking around", "window shopping", "gathering info", "gathering information",
     "what's out there", "compare a few options", "comparing options", "nothing decided", "for later on",
 )  # fmt: skip
+
+#: A visitor correcting themselves inside one answer: "60... actually no, 600", "Q1, sorry I mean Q2".
+_CORRECTION = re.compile(
+    r"(?:\.\.\.|[,;:–—-])?\s*\b(?:actually(?:,?\s*no)?|no,?\s*wait|wait,?\s*no|sorry,?\s*i mean|i mean|"
+    r"correction|scratch that|make that|or rather)\b[,:.]?\s+",
+    re.I,
+)
+
+
+def _last_correction(text: str) -> int | None:
+    """Where the corrected answer starts, when something came before the correction."""
+    last = None
+    for match in _CORRECTION.finditer(text):
+        if text[: match.start()].strip():
+            last = match.end()
+    return last if last is not None and text[last:].strip() else None
+
 
 #: The visitor says they themselves are only looking ("just browsing", "I'm researching options").
 _SELF_RESEARCHING = re.compile(
@@ -139,6 +156,16 @@ def extract_fields(
     text = normalise_text(text, MAX_CHARS)
     if not text.strip():
         return {}
+    correction = _last_correction(text) if requested else None
+    if correction is not None:
+        # "about 60... actually no, closer to 600": the answer is what follows the correction.
+        args = {"today": today, "use_cases": use_cases, "requested": requested, "free_text": free_text}
+        after = extract_fields(text[correction:], needs=needs, current_size=current_size, **args)  # type: ignore[arg-type]
+        if after.get(str(requested)) is not None and after[str(requested)].value is not None:
+            before = extract_fields(text[:correction], needs=needs, current_size=current_size, **args)  # type: ignore[arg-type]
+            said = clean_free_text(text, MAX_CHARS)
+            merged = {**{k: v for k, v in before.items() if k != requested}, **after}
+            return {k: replace(v, raw=said) for k, v in merged.items()}
     use_cases = use_cases or {}
     if requested and is_decline(text):
         return {requested: Extracted(requested, clean_free_text(text), None, declined=True)}

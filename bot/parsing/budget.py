@@ -74,6 +74,12 @@ NO_BUDGET_RE = re.compile(
     r"budget('?s| is) (currently |basically |literally )?(zero|nil|nothing|0)\b|no (money|funds|cash) (set aside|allocated))\b",
     re.IGNORECASE,
 )
+#: "calls with people who have no budget": someone else's budget, not the visitor's.
+_OTHERS_BEFORE = re.compile(
+    r"(?:\b(?:who|that|which)\s+(?:have|has|had|got)|\bwith|\b(?:people|leads|prospects|buyers|customers|visitors|"
+    r"companies|firms|folks|ones|tyre[- ]kickers|tire[- ]kickers|students)(?:\s+(?:who|that)\s+(?:have|had))?)\s*$",
+    re.I,
+)
 NOT_SURE_RE = re.compile(
     r"\b(not sure|unsure|no idea|don'?t know|do not know|dunno|tbd|to be (decided|determined)|"
     r"hard to say|depends|not decided|undecided|no clue|can'?t say yet|"
@@ -182,8 +188,9 @@ def find_budget(
     converted = words_to_digits(present_only(text))
     exclude = exclude or []
     out_of_range: tuple[dict[str, Any], tuple[int, int]] | None = None
-    if NO_BUDGET_RE.search(converted):
-        span = NO_BUDGET_RE.search(converted).span()  # type: ignore[union-attr]
+    no_budget = NO_BUDGET_RE.search(converted)
+    if no_budget and (requested or not _OTHERS_BEFORE.search(converted[: no_budget.start()])):
+        span = no_budget.span()
         return {
             "status": "no_budget",
             "amount": None,

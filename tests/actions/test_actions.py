@@ -427,3 +427,21 @@ async def test_rasas_fallback_never_loops_and_never_drops_the_message(dispatcher
     assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase", "utter_anything_else"]
     assert not any(e.get("event") == "rewind" for e in events)
+
+
+async def test_an_unreadable_first_answer_gets_a_specific_reprompt_not_the_same_question(
+    playbook, dispatcher
+) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    # the message names an industry, so it is not an unreadable answer to the size question (no error)
+    tracker = make_tracker("depends how you count the dental clinics", requested="company_size")
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    assert "company_size" not in slot_events(events) and "industry" in slot_events(events)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_invalid_company_size"]
+
+
+async def test_a_correction_inside_one_answer_keeps_the_corrected_value(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("around 30... no wait, nearer 300 with the contractors", requested="company_size")
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events)["company_size"]["value"]["employees"] == 300

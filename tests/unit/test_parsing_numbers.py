@@ -266,3 +266,16 @@ def test_head_counts_of_a_pair_a_team_and_several_places(text: str, employees: i
 
     found = extract_fields(text, today=date(2026, 11, 25), requested="company_size")
     assert found["company_size"].value["employees"] == employees
+
+
+def test_no_budget_of_other_people_is_not_the_visitors() -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    need = "our reps keep talking to prospects with no budget at all"
+    assert "budget" not in extract_fields(need, today=date(2026, 11, 25), requested="need")
+    assert (
+        extract_fields("we have no budget yet", today=date(2026, 11, 25))["budget"].value["status"]
+        == "no_budget"
+    )
