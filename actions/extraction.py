@@ -18,12 +18,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.answers import answer_slot, times_asked, yes_no_slot
+from actions.answers import answer_slot, now_iso, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import MAX_CHARS, extract_fields
 from bot.flow import SURE, free_text_allowed, head_count, unparsed_answer, yes_or_no
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
+from bot.parsing.handoff import asks_for_a_person
 from bot.parsing.names import is_question
 from bot.playbook import Playbook
 from bot.readback import MULTI_FACT, READBACK_CHANGE, READBACK_YES
@@ -148,6 +149,14 @@ class ActionExtractFields(Action):
             elif requested in REPROMPTED and allowed and not is_question(text) and text.strip():
                 # Never the same question again without a word: say what we could not read.
                 dispatcher.utter_message(response=f"utter_invalid_{requested}")
+        if (
+            intent_name not in ("human_handoff", "request_callback")
+            and not tracker.get_slot("handoff")
+            and asks_for_a_person(text)
+        ):
+            # "..., can I get a demo with someone?" inside a message full of facts: honoured like a handoff.
+            events.append(SlotSet("handoff", {"at": now_iso(), "text": text[:500]}))
+            dispatcher.utter_message(response="utter_human_handoff")
         # Several facts from one message are read back before the outcome (bot/readback.py).
         multi = len(set(found) - {"knockout", "email", "name"}) >= MULTI_FACT
         for field, extracted in found.items():

@@ -445,3 +445,13 @@ async def test_a_correction_inside_one_answer_keeps_the_corrected_value(playbook
     tracker = make_tracker("around 30... no wait, nearer 300 with the contractors", requested="company_size")
     events = await action.run(dispatcher, tracker, DOMAIN)
     assert slot_events(events)["company_size"]["value"]["employees"] == 300
+
+
+async def test_a_demo_request_inside_a_message_of_facts_is_a_handoff(playbook, dispatcher) -> None:
+    action = ActionExtractFields(playbook=fixed(playbook), today=fixed(TODAY))
+    tracker = make_tracker("CMO at a 400-person insurer in Leeds, could we set up a demo with your team?")
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    slots = slot_events(events)
+    assert slots["handoff"]["text"].startswith("CMO at a 400-person insurer")
+    assert slots["role"]["value"]["seniority"] == "c_level"
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_human_handoff"]

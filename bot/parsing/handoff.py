@@ -1,0 +1,35 @@
+"""A request for a person, sales or a demo inside any message ("..., can I get a demo with someone?").
+
+The intent classifier gives one intent per message: a long opening full of facts is `inform`
+even when it ends with a request for a demo. A request for a person or a demo is always
+honoured, so the extractor also looks for one in the visitor's own words.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ASK = r"(?:can|could|may|would|will) (?:i|we|you) (?:please |just )?"
+_WANT = r"(?:i'?d|we'?d|i would|we would) (?:like|love|prefer) to|i want to|we want to|i need to|we need to|let me|please"
+_PERSON = (
+    r"(?:someone|somebody|a person|a human|a real person|an actual person|a rep|a sales ?rep|your sales team|sales|"
+    r"the sales team|an expert|a specialist|your team|the team|an account executive|an ae)"
+)
+_REQUEST = re.compile(
+    rf"\b(?:{_ASK}(?:get|have|book|see|schedule|arrange|set up|grab|do) (?:a |an |the )?(?:quick |short |live |proper )?"
+    r"(?:demo|demonstration|walkthrough|walk-through|call with (?:someone|sales|your team|a rep)|meeting with)\b|"
+    rf"(?:{_ASK}|(?:{_WANT}) |i'?d rather )(?:talk|speak|chat) (?:to|with) {_PERSON}\b|"
+    rf"(?:{_WANT}) (?:book|get|see|schedule|arrange|set up|have) (?:a |an )?(?:quick |short |live )?"
+    r"(?:demo|demonstration|walkthrough|sales call|call with sales)\b|"
+    rf"(?:put|get|connect|transfer|hand) me (?:through |over )?(?:to|with) {_PERSON}\b|"
+    r"\bbook (?:me )?(?:a|in a) (?:demo|call with sales)\b)",
+    re.I,
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """True when the message asks to talk to someone, to sales, or for a demo."""
+    return bool(_REQUEST.search(text[:2000]))
+
+
+__all__ = ["asks_for_a_person"]
