@@ -25,6 +25,7 @@ from bot.parsing.knockout import SURE_SPAM, detect_knockout
 from bot.parsing.lexicon import find_industry, find_use_case, nlp
 from bot.parsing.names import (
     clean_free_text,
+    company_description,
     find_explicit_company,
     find_explicit_name,
     has_words,
@@ -209,12 +210,14 @@ def extract_fields(
         role = None  # "my boss, the VP of Sales": titles in this answer are other people's
     if role:
         found["role"] = Extracted("role", said, role[0])
-    place = None if naming else find_country(doc, requested=requested == "country")
+    # "Quill Freight, we do logistics across Europe": the description after the name still says things
+    described = nlp().make_doc(company_description(text)) if naming else doc
+    place = find_country(described, requested=requested == "country") if len(described) else None
     if place and role and role[1][0] <= place[1][0] and place[1][1] <= role[1][1]:
         place = None  # "Head of EMEA Partnerships" is a title, not where the company is
     if place:
         found["country"] = Extracted("country", said, place[0])
-    industry = None if naming else find_industry(doc, requested=requested == "industry")
+    industry = find_industry(described, requested=requested == "industry") if len(described) else None
     if industry:
         found["industry"] = Extracted("industry", said, industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text, needs)

@@ -74,6 +74,8 @@ NO_BUDGET_RE = re.compile(
     r"budget('?s| is) (currently |basically |literally )?(zero|nil|nothing|0)\b|no (money|funds|cash) (set aside|allocated))\b",
     re.IGNORECASE,
 )
+#: As the answer to the budget question: "zero right now", "nothing yet", "nil".
+_NOTHING = re.compile(r"^\W*(?:zero|nothing|nil|none|nada|zilch|\$?0)\b(?!\s*(?:k|,|\.\d))", re.I)
 #: "calls with people who have no budget": someone else's budget, not the visitor's.
 _OTHERS_BEFORE = re.compile(
     r"(?:\b(?:who|that|which)\s+(?:have|has|had|got)|\bwith|\b(?:people|leads|prospects|buyers|customers|visitors|"
@@ -83,6 +85,7 @@ _OTHERS_BEFORE = re.compile(
 NOT_SURE_RE = re.compile(
     r"\b(not sure|unsure|no idea|don'?t know|do not know|dunno|tbd|to be (decided|determined)|"
     r"hard to say|depends|not decided|undecided|no clue|can'?t say yet|"
+    r"can'?t (give|put) (you )?(a |an )?(number|figure|amount)( on it)? yet|"
     r"(haven'?t|have not|not yet) (landed on|settled on|decided on|agreed( on)?|worked out|got|fixed|set) "
     r"(a |any |the )?(figure|number|amount|budget)|no (figure|number|amount) yet|still working (it|that|this) out)\b",
     re.IGNORECASE,
@@ -92,8 +95,10 @@ _NOT_MONEY_AFTER = re.compile(
     r"\s*\+?\s*(%|percent\b|people\b|employees?\b|staff\b|persons?\b|months?\b|years?\b|weeks?\b|"
     r"days?\b|x\b|of us\b|users?\b|seats?\b|leads?\b|visitors?\b)"
 )
-_UNDER = re.compile(
-    r"\b(under|below|less than|up to|max(imum)?|(no|not)\s+(\w+\s+){0,2}more than|at most|<)\s*[$€£]?\s*$",
+_UNDER = re.compile(r"\b(under|below|less than|<)\s*[$€£]?\s*$", re.IGNORECASE)
+#: A ceiling the visitor can go to ("up to 20k", "no more than 3,000 euros"): that is the budget.
+_CEILING = re.compile(
+    r"\b(up to|max(imum)?|(no|not)\s+(\w+\s+){0,2}more than|at most|capped at|could go to|stretch to|tops)\s*[$€£]?\s*$",
     re.IGNORECASE,
 )
 _OVER = re.compile(r"\b(over|above|more than|at least|min(imum)?|upwards of|\+|>)\s*$", re.IGNORECASE)
@@ -188,7 +193,7 @@ def find_budget(
     converted = words_to_digits(present_only(text))
     exclude = exclude or []
     out_of_range: tuple[dict[str, Any], tuple[int, int]] | None = None
-    no_budget = NO_BUDGET_RE.search(converted)
+    no_budget = NO_BUDGET_RE.search(converted) or (_NOTHING.match(converted) if requested else None)
     if no_budget and (requested or not _OTHERS_BEFORE.search(converted[: no_budget.start()])):
         span = no_budget.span()
         return {
@@ -280,6 +285,8 @@ def find_budget(
         currency = currency or _named_currency(converted)
         if _UNDER.search(before[-20:]):
             return _checked(_shape(value / 2, value, currency, period, value / 2), match.span())
+        if _CEILING.search(before[-24:]):
+            return _checked(_shape(value, value, currency, period, value), match.span())
         if _OVER.search(before[-20:]) or converted[match.end() : match.end() + 1] == "+":
             return _checked(_shape(value, None, currency, period, value), match.span())
         return _checked(_shape(value, None, currency, period, value), match.span())

@@ -25,7 +25,7 @@ from bot.parsing.numbers import (
 _NOUN = (
     r"(?:p(?:eo|oe|e)?p(?:le|el|l)s?|peeps|pe?rs(?:o|i)?ns?|emp\w{0,3}y\w{0,3}s?|staff?|staffers|folks|heads|headcount|"
     r"fte'?s?|full[- ]timers?|team members|members|workers|colleagues|personnel|engineers|developers|devs|"
-    r"salespeople|sales reps|reps|agents|consultants|souls|bodies)\b"
+    r"salespeople|sales reps|reps|agents|consultants|souls|bodies|of us)\b"
 )
 _PLAIN = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 _N = rf"\d+(?:\.\d+)?\s?k\b|{_PLAIN}"
@@ -39,11 +39,22 @@ _AT_LEAST = r"(?P<least>at least|upwards of|min(?:imum)?(?: of)?|a minimum of)"
 _TIME_OR_MONEY = r"(?!\s*(?:%|percent|days?|weeks?|months?|years?|yrs?|[$€£]|usd|eur|gbp|dollars?|euros?|pounds?|m\b|bn\b))"
 
 _PATTERNS = [
+    # "a 200-person company" names the company's size even beside "our sales team is 20 people"
+    re.compile(
+        rf"(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|staff|strong)\s+(?:[\w-]+\s+){{0,2}}?(?:company|firm|business|"
+        r"organi[sz]ation|org|startup|agency|group|corporation|manufacturer|retailer|practice|consultancy|bank|insurer)\b",
+        re.I,
+    ),
+    # "400 globally, about 60 of them in the UK": the whole company
+    re.compile(
+        rf"(?P<n>{_N})\s*(?:{_NOUN}\s*)?(?:globally|worldwide|in total|overall|all in|all told|group[- ]wide|company[- ]wide)\b",
+        re.I,
+    ),
     re.compile(rf"(?:between\s+)?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"(?:{_UNDER}|{_UP_TO})\s+{_APPROX}(?P<n>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"(?:{_OVER}|{_AT_LEAST})\s+{_APPROX}(?P<n>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"(?P<a>{_N})\s*\+\s*{_NOUN}", re.I),
-    re.compile(rf"(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|man|woman|strong|member)\b", re.I),
+    re.compile(rf"(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|staff|man|woman|strong|member)\b", re.I),
     re.compile(rf"(?P<n>{_N})\s*{_NOUN}", re.I),
     re.compile(rf"\bteam of {_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?{_TIME_OR_MONEY}", re.I),
     re.compile(rf"\bheadcount (?:of |is |at |around |about |=\s*)*(?P<n>{_N})(?P<plus>\s?\+)?", re.I),

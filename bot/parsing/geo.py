@@ -36,6 +36,9 @@ _REGION_WORDS = {
     "asia pacific": "asia", "middle east": "asia", "africa": "africa", "oceania": "oceania",
 }  # fmt: skip
 _ALIASES = {
+    # cities better known by another name than geonames uses
+    "bangalore": "IN", "bombay": "IN", "calcutta": "IN", "madras": "IN", "gurgaon": "IN", "saigon": "VN",
+    "kiev": "UA", "peking": "CN", "canton": "CN",
     "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "united states": "US", "america": "US",
     "the states": "US", "states": "US", "stateside": "US", "uk": "GB", "u.k.": "GB", "u.k": "GB", "britain": "GB",
     "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",

@@ -19,7 +19,10 @@ _YES = re.compile(
 )
 _NO = re.compile(
     r"^\s*(no|nope|nah|not really|not soon|unlikely|probably not|not planned|no plans|we'?re not|"
-    r"not at the moment|not for now|not right now|not in the near future)\b",
+    r"not at the moment|not for now|not right now|not in the near future)\b|"
+    r"\b(?:stay(?:ing)? (?:about |roughly |pretty much )?(?:the same|this size|as we are|small|where we are)|"
+    r"(?:headcount|hiring|recruitment)(?:'?s| is) (?:frozen|on hold|paused)|hiring freeze|no plans to (?:grow|hire)|"
+    r"not (?:planning|looking) to (?:grow|hire)|not hiring)\b",
     re.I,
 )
 _PLAN = re.compile(r"\b(plan|expect|hope|intend|aim|going|hiring|grow|growing|double|triple|scale)\b", re.I)

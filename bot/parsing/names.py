@@ -23,13 +23,15 @@ _COMPANY_PREFIX = re.compile(
 )
 _COMPANY_NAME = r"(?P<c>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})"
 _COMPANY_EXPLICIT = re.compile(
-    rf"\b(?i:i work (?:at|for)|i'?m (?:at|with|from)|i work (?:on|in) (?:the |a )?(?:[a-z-]+ ){{0,3}}?team (?:at|of))"
+    rf"\b(?i:i work (?:at|for)|i'?m (?:at|with|from)|i work (?:on|in) (?:the |a )?(?:[a-z-]+ ){{0,3}}?team (?:at|of)|"
+    rf"i'?m (?:on|in) (?:the |a )?(?:[a-z-]+ ){{0,3}}?team (?:at|of)|i'?m an? [a-z]{{2,4}} (?:at|with))"
     rf"\s+{_COMPANY_NAME}"
 )
 # After a job title: "VP of Sales at Initech", "CEO of Acme". The title's own "of Operations"
 # is part of the title (see bot.parsing.role), so "Head of Operations" names no company.
 _COMPANY_AFTER_TITLE = re.compile(rf"\s*(?i:at|@|with|for|of)\s+{_COMPANY_NAME}")
 _TRAILING = re.compile(r"[\s.!,;:]+$")
+_DESCRIBED = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s)\s*(?=(?:we|we'?re|we are|it'?s|its|they|a|an|the)\b)", re.I)
 _STOP_WORDS = {"a", "an", "the", "yes", "no", "ok", "okay", "sure", "hi", "hello", "thanks", "nope", "yeah"}
 
 
@@ -96,9 +98,17 @@ def parse_company_name(text: str) -> dict[str, Any] | None:
     if explicit and explicit[1][0] > 0:
         return explicit[0]  # "I'm Head of Operations at Acme" -> Acme
     name = _TRAILING.sub("", _COMPANY_PREFIX.sub("", text))
+    # "Quill Freight, we do logistics across Europe": the name, then a description of it
+    name = _TRAILING.sub("", _DESCRIBED.split(name, maxsplit=1)[0])
     if not name or len(name.split()) > 8 or name.lower() in _STOP_WORDS:
         return None
     return {"name": name}
+
+
+def company_description(text: str) -> str:
+    """What follows a company name given as an answer: "Quill Freight, we do logistics" -> "we do logistics"."""
+    parts = _DESCRIBED.split(clean_free_text(text, 500), maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
 
 
 def find_explicit_company(text: str) -> tuple[dict[str, Any], tuple[int, int]] | None:

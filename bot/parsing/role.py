@@ -22,7 +22,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "founder",
         re.compile(
             r"\bfounder\s*/\s*c-level\b|\b(?:(?:ceo|cto|coo|cpo)\s*(?:and|&|/|,)\s*)?(?:co[- ]?)?founder\b"
-            r"(?:\s*(?:and|&|/|,)\s*(?:ceo|cto|coo|cpo)\b)?",
+            r"(?:\s*(?:and|&|/|,)\s*(?:ceo|cto|coo|cpo)\b)?|"
+            r"\bi (?:co-?)?founded (?:the|this|our|my) (?:company|business|startup|firm|agency)\b",
             re.I,
         ),
     ),
@@ -203,8 +204,8 @@ def _own(text: str, start: int, end: int, requested: bool) -> bool:
     """True when the title at [start, end) is the visitor's own, not someone they mention."""
     sentence = re.split(r"[.!?;\n]", text[:start])[-1]
     after = text[end:]
-    if _THIRD_PARTY.search(sentence) or _OTHERS_ACT.match(after):
-        return False
+    if _THIRD_PARTY.search(sentence) or _OTHERS_ACT.match(after) or re.match(r"'s\b|’s\b", after):
+        return False  # "the CEO's assistant": someone else's title
     if requested or _SELF.search(sentence):
         return True
     if not sentence.strip() and start > 0:
@@ -218,9 +219,18 @@ def _own(text: str, start: int, end: int, requested: bool) -> bool:
     return bool(_HERE.match(after))
 
 
+_SMALL_WORDS = {"of", "and", "for", "the", "at", "in", "to", "&", "/", "+", "a", "an", "on"}
+
+
 def _title(text: str, span: tuple[int, int], seniority: str) -> str:
     title = re.sub(r"\s+", " ", text[span[0] : span[1]]).strip(" ,.;:!-")
-    # As typed, except acronyms typed in lower case: "vp of sales" -> "VP of sales".
+    if title and title == title.lower():
+        # typed all in lower case ("head of growth"): written as a title for the rep's brief
+        return " ".join(
+            w.upper() if w in _ACRONYMS else w if w in _SMALL_WORDS and i else w[:1].upper() + w[1:]
+            for i, w in enumerate(title.split())
+        )
+    # As typed, except acronyms typed in lower case: "vp of Sales" -> "VP of Sales".
     title = " ".join(w.upper() if w.lower() in _ACRONYMS else w for w in title.split())
     return title[:1].upper() + title[1:] if title else seniority
 
@@ -246,6 +256,8 @@ def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tu
                 title = "Owner"  # "I own the company" says the role, not a title to keep
             elif re.match(r"one of the (?:co-?)?founders", title, re.I):
                 title, seniority = "Co-founder", "founder"
+            elif re.match(r"i (co-?)?founded\b", title, re.I):
+                title = "Co-founder" if "co" in title.lower().split()[1] else "Founder"
             return {"title": title, "seniority": seniority}, (start, end)
     return None
 

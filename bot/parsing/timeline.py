@@ -105,6 +105,9 @@ _COMING = re.compile(
 )
 _THIS_TIME_NEXT_YEAR = re.compile(r"\bthis time next year\b", re.I)
 # "over the next year" is twelve months from today; "next year" alone is the calendar year.
+_THE_NEXT_UNIT = re.compile(
+    r"\b(?:in|over|within|inside)\s+the\s+(?:next|coming)\s+(?P<unit>month|week)\b", re.I
+)
 _THE_FORTNIGHT = re.compile(r"\b(?:in|within|over|inside)\s+(?:the\s+)?(?:next\s+)?fortnight\b", re.I)
 _THE_NEXT_YEAR = re.compile(
     r"\b(?:(?:in|over|during|within)\s+)?the\s+(?:next|coming|following)\s+year\b", re.I
@@ -283,6 +286,8 @@ def _unit_period(unit: str, rel: str, today: date) -> tuple[date, date, str] | N
         "the upcoming",
         "the following",
     )
+    if rel in ("the coming", "the following", "the upcoming") and unit != "quarter":
+        return None  # "over the coming year / month" counts from today (_THE_NEXT_YEAR, _THE_NEXT_UNIT)
     ahead = 1 if rel.startswith(upcoming) else 0
     if unit in ("week", "wk"):
         start = today - timedelta(days=today.weekday()) + timedelta(weeks=ahead)
@@ -295,10 +300,6 @@ def _unit_period(unit: str, rel: str, today: date) -> tuple[date, date, str] | N
         first = _add_months(date(today.year, current * 3 + 1, 1), 3 * ahead)
         last = _add_months(first, 2)
         return first, _month_end(last.year, last.month), "span"
-    if rel in ("the coming", "the following", "the upcoming"):
-        return (
-            None  # "over the coming year" is twelve months from today (_THE_NEXT_YEAR), not a calendar year
-        )
     year = today.year + ahead
     return date(year, 1, 1), date(year, 12, 31), "year"
 
@@ -398,6 +399,17 @@ def _fixed_span(converted: str) -> tuple[float, str, tuple[int, int]] | None:
     match = _THE_NEXT_YEAR.search(converted)
     if match:
         return 12.0, "month", match.span()
+    match = _THE_NEXT_UNIT.search(converted)
+    if match:  # "within the next month" = within a month, not the calendar month after this one
+        return (
+            (1.0, "month", match.span())
+            if match.group("unit").lower() == "month"
+            else (
+                _UNIT_MONTHS["week"],
+                "week",
+                match.span(),
+            )
+        )
     match = _THE_FORTNIGHT.search(converted)
     if match:
         return 2 * _UNIT_MONTHS["week"], "week", match.span()
@@ -517,6 +529,11 @@ def find_date(
     match = _YEAR_END.search(converted)
     if match:
         candidates.append((match.start(), date(today.year, 12, 31), match.span()))
+    exact = _explicit(converted, today)
+    if exact:
+        # "by January 15th": the day named beats the month around it.
+        a, b = exact[1]
+        candidates = [c for c in candidates if c[2] == exact[1] or not (c[2][0] < b and a < c[2][1])]
     if candidates:
         # The first time expression the visitor wrote is their answer.
         _, when, span = min(candidates, key=lambda c: c[0])

@@ -157,7 +157,14 @@ def _messages(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-VISITOR_FILES = ("visitors.yml", "visitors_v3.yml", "visitors_v4.yml", "visitors_v5.yml", "visitors_v6.yml", "visitors_v7.yml")
+VISITOR_FILES = (
+    "visitors.yml",
+    "visitors_v3.yml",
+    "visitors_v4.yml",
+    "visitors_v5.yml",
+    "visitors_v6.yml",
+    "visitors_v7.yml",
+)
 
 
 def _visitors(name: str = "visitors.yml") -> tuple[date, list[dict[str, Any]]]:

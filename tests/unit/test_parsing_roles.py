@@ -19,18 +19,18 @@ TODAY = date(2026, 11, 24)
     [
         ("Head of Revenue Operations", "head", "Head of Revenue Operations"),
         ("I'm Head of EMEA Partnerships", "head", "Head of EMEA Partnerships"),
-        ("head of sales & marketing", "head", "Head of sales & marketing"),
+        ("head of sales & marketing", "head", "Head of Sales & Marketing"),  # typed in lower case: title case
         ("my title is Head of Demand Gen", "head", "Head of Demand Gen"),
         ("Vice President of Marketing", "vp", "Vice President of Marketing"),
-        ("vice-president, sales", "vp", "Vice-president, sales"),  # "VP, Sales" is a common form
+        ("vice-president, sales", "vp", "Vice-president, Sales"),  # "VP, Sales" is a common form
         ("SVP Customer Success", "vp", "SVP Customer Success"),
         ("President", "c_level", "President"),
         ("Senior Revenue Operations Manager", "manager", "Senior Revenue Operations Manager"),
         ("Director of Sales and Marketing", "director", "Director of Sales and Marketing"),
         ("VP of Sales at Initech", "vp", "VP of Sales"),
         ("CEO and co-founder", "founder", "CEO and co-founder"),
-        ("I am the product owner", "manager", "Product owner"),
-        ("Hi, Jane here, head of growth at Acme", "head", "Head of growth"),
+        ("I am the product owner", "manager", "Product Owner"),
+        ("Hi, Jane here, head of growth at Acme", "head", "Head of Growth"),
         ("cfo", "c_level", "CFO"),
     ],
 )
@@ -141,7 +141,7 @@ def test_titles_in_the_answer_about_other_deciders_are_other_peoples() -> None:
     ("text", "seniority", "title"),
     [
         ("bonjour, VP Sales at a fintech in Paris, about 300 people", "vp", "VP Sales"),
-        ("hi all, head of revops at a 250-person SaaS company in Utrecht here", "head", "Head of revops"),
+        ("hi all, head of revops at a 250-person SaaS company in Utrecht here", "head", "Head of Revops"),
         ("we're a 30-person consultancy in Dublin and I'm one of the founders", "founder", "Co-founder"),
         ("howdy. I own an online store for pet supplies, it's 4 of us", "owner", "Owner"),
         ("I run my own one-person web design business", "owner", "Owner"),
