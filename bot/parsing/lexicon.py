@@ -57,11 +57,11 @@ _WEAK = {
     "property", "food", "drinks", "news", "games", "gaming", "media", "travel", "energy", "utilities", "utility",
     "auto", "dental", "medical", "foundation", "school", "college", "bank", "banking", "publishing", "streaming",
     "entertainment", "production company", "payments", "hardware", "cloud", "technology", "industrial", "council",
-    "podcast", "podcasts", "magazine", "magazines", "fabrication", "machining",
+    "podcast", "podcasts", "magazine", "magazines", "fabrication", "machining", "agency", "consultancy",
 }  # fmt: skip
 _CUE_BEFORE = {
-    "we're", "we", "are", "i'm", "im", "our", "my", "a", "an", "in", "at", "for", "run", "own", "into", "small",
-    "local", "independent", "family", "busy",
+    "we're", "we", "are", "i'm", "im", "our", "my", "a", "an", "in", "at", "for", "into", "small",
+    "local", "independent", "family", "busy", "person", "staff", "strong", "employee",
 }  # fmt: skip
 _CUE_AFTER = {
     "company",
@@ -78,7 +78,7 @@ _CUE_AFTER = {
 
 
 def _describes_company(doc: Doc, start: int, end: int) -> bool:
-    before = {tok.lower_ for tok in doc[max(0, start - 2) : start]}
+    before = {tok.lower_ for tok in doc[max(0, start - 3) : start]}
     after = {tok.lower_ for tok in doc[end : end + 2]}
     return bool(before & _CUE_BEFORE or after & _CUE_AFTER)
 

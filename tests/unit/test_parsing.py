@@ -372,3 +372,12 @@ def test_industries_named_in_more_words(text: str, industry: str) -> None:
 
     found = extract_fields(text, today=date(2026, 11, 25), requested="industry")
     assert found["industry"].value == {"industry": industry}
+
+
+def test_owning_the_agency_does_not_say_which_kind_of_agency() -> None:
+    from datetime import date
+
+    from bot.extract import extract_fields
+
+    found = extract_fields("I run the agency myself", today=date(2026, 11, 25), requested="role")
+    assert "industry" not in found and found["role"].value["seniority"] == "owner"
