@@ -204,21 +204,31 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def rest_line(base_url: str) -> str:
+    """How to reach the REST channel, for the start-up banner (off without BANTER_REST_TOKEN)."""
+    if not os.environ.get("BANTER_REST_TOKEN"):
+        return "off (for server-side integrations: set BANTER_REST_TOKEN)"
+    return (
+        f'curl -s {base_url}/webhooks/rest/webhook -H "Authorization: Bearer $BANTER_REST_TOKEN" '
+        """-d '{"sender": "me", "message": "hi"}'"""
+    )
+
+
+def console_login_line(settings: Settings) -> str:
+    """Who can log in to the console, for the start-up banner (local logins in development)."""
+    if os.environ.get("BANTER_CONSOLE_USERS") or settings.production:
+        return "(users from BANTER_CONSOLE_USERS)"
+    logins = [entry.split(":", 2) for entry in dev_credentials()]
+    return "local logins: " + ", ".join(f"{name} / {password}" for name, _, password in logins)
+
+
 def _banner(settings: Settings, log_dir: Path) -> str:
     port = settings.rasa_port
     mail = (
         f"{settings.mail_dir}/new (local SMTP server)" if settings.local_smtp else f"via {settings.smtp_host}"
     )
-    rest = (
-        f'curl -s localhost:{port}/webhooks/rest/webhook -H "Authorization: Bearer $BANTER_REST_TOKEN" '
-        """-d '{"sender": "me", "message": "hi"}'"""
-        if os.environ.get("BANTER_REST_TOKEN")
-        else "off (for server-side integrations: set BANTER_REST_TOKEN)"
-    )
-    console_login = "(users from BANTER_CONSOLE_USERS)"
-    if not os.environ.get("BANTER_CONSOLE_USERS") and not settings.production:
-        logins = [entry.split(":", 2) for entry in dev_credentials()]
-        console_login = "local logins: " + ", ".join(f"{name} / {password}" for name, _, password in logins)
+    rest = rest_line(f"localhost:{port}")
+    console_login = console_login_line(settings)
     return f"""
 Banter is running.
   Chat in the terminal:  make shell   (in another terminal)

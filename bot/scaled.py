@@ -42,7 +42,9 @@ from bot.runner import (
     api_token,
     banter_cmd,
     child_env,
+    console_login_line,
     rasa_server_cmd,
+    rest_line,
     stop,
     wait_for,
 )
@@ -419,20 +421,10 @@ def start_scaled(
 
 def banner(deployment: Deployment) -> str:
     """Where to chat and what runs where."""
-    from bot.console.auth import dev_credentials
-
     layout, settings = deployment.layout, deployment.settings
     public = settings.public_url
-    rest = (
-        f'curl -s {public}/webhooks/rest/webhook -H "Authorization: Bearer $BANTER_REST_TOKEN" '
-        """-d '{"sender": "me", "message": "hi"}'"""
-        if os.environ.get("BANTER_REST_TOKEN")
-        else "off (for server-side integrations: set BANTER_REST_TOKEN)"
-    )
-    console_login = "(users from BANTER_CONSOLE_USERS)"
-    if not os.environ.get("BANTER_CONSOLE_USERS") and not settings.production:
-        logins = [entry.split(":", 2) for entry in dev_credentials()]
-        console_login = "local logins: " + ", ".join(f"{name} / {password}" for name, _, password in logins)
+    rest = rest_line(public)
+    console_login = console_login_line(settings)
     from sqlalchemy.engine import make_url
 
     db = make_url(deployment.shared.database_url).render_as_string(hide_password=True)
