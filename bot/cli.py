@@ -383,7 +383,7 @@ def cmd_web(args: argparse.Namespace) -> int:
             behind_proxy=behind_proxy(os.environ),
         ),
     )
-    web.run_app(app, host="127.0.0.1", port=settings.web_port, print=None, access_log=None)
+    web.run_app(app, host=settings.web_interface, port=settings.web_port, print=None, access_log=None)
     return EXIT_OK
 
 

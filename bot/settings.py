@@ -52,6 +52,7 @@ class Settings:
     # Internal services listen on loopback unless told otherwise; Rasa's HTTP API needs a token.
     rasa_interface: str = "127.0.0.1"
     actions_interface: str = "127.0.0.1"
+    web_interface: str = "127.0.0.1"
     rasa_api_token: str | None = None
     # Seconds the Rasa server waits for one action-server call before it tells the visitor
     # to send the message again (channels/turns.py).
@@ -192,6 +193,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=level,
         rasa_interface=env.get("RASA_INTERFACE", "127.0.0.1"),
         actions_interface=env.get("ACTIONS_INTERFACE", "127.0.0.1"),
+        web_interface=env.get("WEB_INTERFACE", "127.0.0.1"),
         rasa_api_token=env.get("RASA_API_TOKEN") or None,
         action_timeout=action_timeout(env),
     )

@@ -196,3 +196,12 @@ def test_rasa_is_started_with_a_token_argparse_cannot_mistake_for_an_option(tmp_
     cmd = rasa_server_cmd(load_settings(), tmp_path / "model.tar.gz")
     assert "--auth-token=-starts-with-a-dash" in cmd
     assert cmd[cmd.index("--interface") + 1] == "127.0.0.1"
+
+
+def test_the_web_app_listens_on_loopback_unless_told_otherwise(monkeypatch) -> None:
+    from bot.settings import load_settings
+
+    monkeypatch.delenv("WEB_INTERFACE", raising=False)
+    assert load_settings().web_interface == "127.0.0.1"
+    monkeypatch.setenv("WEB_INTERFACE", "0.0.0.0")
+    assert load_settings().web_interface == "0.0.0.0"
