@@ -160,10 +160,20 @@ def extract_fields(
     correction = _last_correction(text) if requested else None
     if correction is not None:
         # "about 60... actually no, closer to 600": the answer is what follows the correction.
-        args = {"today": today, "use_cases": use_cases, "requested": requested, "free_text": free_text}
-        after = extract_fields(text[correction:], needs=needs, current_size=current_size, **args)  # type: ignore[arg-type]
+        def part(piece: str) -> dict[str, Extracted]:
+            return extract_fields(
+                piece,
+                today=today,
+                use_cases=use_cases,
+                requested=requested,
+                free_text=free_text,
+                needs=needs,
+                current_size=current_size,
+            )
+
+        after = part(text[correction:])
         if after.get(str(requested)) is not None and after[str(requested)].value is not None:
-            before = extract_fields(text[:correction], needs=needs, current_size=current_size, **args)  # type: ignore[arg-type]
+            before = part(text[:correction])
             said = clean_free_text(text, MAX_CHARS)
             merged = {**{k: v for k, v in before.items() if k != requested}, **after}
             return {k: replace(v, raw=said) for k, v in merged.items()}
