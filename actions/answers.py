@@ -25,6 +25,11 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def handoff_request(text: str) -> dict[str, Any]:
+    """The `handoff` slot: when the visitor asked for a person, sales or a demo, in their words."""
+    return {"at": now_iso(), "text": text[:500]}
+
+
 def answer_slot(extracted: Extracted) -> dict[str, Any]:
     """Slot value for one extracted field."""
     return {

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
-from actions.answers import now_iso, previous_reply, yes_no_slot
+from actions.answers import handoff_request, previous_reply, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.flow import free_text_allowed, unparsed_answer
 from bot.nurture.conversation import is_active as followup_active
@@ -296,8 +296,8 @@ class ActionHandoff(Action):
         """Record the request; the outcome offers times or a callback (actions/outcome.py, next_step.py)."""
         outcome = tracker.get_slot("outcome") or {}
         already = tracker.get_slot("handoff")
-        text = str((tracker.latest_message or {}).get("text") or "")[:500]
-        events: list[EventType] = [] if already else [SlotSet("handoff", {"at": now_iso(), "text": text})]
+        text = str((tracker.latest_message or {}).get("text") or "")
+        events: list[EventType] = [] if already else [SlotSet("handoff", handoff_request(text))]
         if outcome.get("saved"):
             return events  # the outcome is said again with the request, and the next step honours it
         dispatcher.utter_message(response="utter_handoff_noted" if already else "utter_human_handoff")

@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.answers import answer_slot, now_iso, times_asked, yes_no_slot
+from actions.answers import answer_slot, handoff_request, times_asked, yes_no_slot
 from bot.booking.conversation import is_active
 from bot.extract import MAX_CHARS, extract_fields
 from bot.flow import SURE, free_text_allowed, head_count, unparsed_answer, yes_or_no
@@ -155,7 +155,7 @@ class ActionExtractFields(Action):
             and asks_for_a_person(text)
         ):
             # "..., can I get a demo with someone?" inside a message full of facts: honoured like a handoff.
-            events.append(SlotSet("handoff", {"at": now_iso(), "text": text[:500]}))
+            events.append(SlotSet("handoff", handoff_request(text)))
             dispatcher.utter_message(response="utter_human_handoff")
         # Several facts from one message are read back before the outcome (bot/readback.py).
         multi = len(set(found) - {"knockout", "email", "name"}) >= MULTI_FACT

@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.runner import start_servers, stop  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from scripts.assistant_client import GENEROUS_LIMITS  # noqa: E402
+from scripts.assistant_client import GENEROUS_LIMITS, free_port  # noqa: E402
 
 SCRIPT = [
     "hi",
@@ -43,12 +42,6 @@ SCRIPT = [
     "Jane Doe",
     "jane@acmerobotics.com",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:

@@ -61,26 +61,14 @@ sys.path.insert(0, str(ROOT))
 
 from bot.scaled import Deployment, Layout, shared_state_from_env, start_scaled  # noqa: E402
 from scripts.assistant_client import GENEROUS_LIMITS, free_port  # noqa: E402
+from scripts.bench import SCRIPT  # noqa: E402
 
 ADMIN_PG_URL = os.environ.get("BANTER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def script(n: int) -> list[str]:
-    """One qualified visitor's messages (scripts/bench.py's script, with a unique email)."""
-    return [
-        "hi",
-        "We want to qualify leads on our website",
-        "I'm the VP of Sales",
-        "Acme Robotics",
-        "about 200 people",
-        "manufacturing",
-        "Germany",
-        "around 40k a year",
-        "next month",
-        "yes",
-        "Jane Doe",
-        f"jane.doe{n}@acmerobotics.com",
-    ]
+    """One qualified visitor's messages: scripts/bench.py's script, with a unique email."""
+    return [*SCRIPT[:-1], f"jane.doe{n}@acmerobotics.com"]
 
 
 # --- the deployment on throw-away state -------------------------------------------------------
