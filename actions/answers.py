@@ -14,9 +14,6 @@ from bot.vocab import FIELDS, KNOCKOUT_FIELD
 #: Slots holding one answer each ({field, raw, value, declined, at, error}).
 ANSWER_SLOTS: tuple[str, ...] = (*FIELDS, "consent", "readback", KNOCKOUT_FIELD)
 
-#: Answer slots about the conversation, not the visitor: never scored or stored as answers.
-NOT_PROFILE: tuple[str, ...] = ("consent", "readback")
-
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from actions import deps
 from actions.answers import (
-    NOT_PROFILE,
     UTM_KEYS,
     answers_from_tracker,
     first_message_metadata,
@@ -36,26 +35,61 @@ from bot.chat_limits import ChatLimiter, lead_not_stored
 from bot.flow import consent_granted, email_decision
 from bot.nurture.policy import segment_for
 from bot.playbook import Playbook
+from bot.profile import NOT_PROFILE
+from bot.profile import scoring_profile as build_profile
 from bot.scoring import ScoreResult, score_lead
 from bot.store.repository import AnswerIn, ConsentIn, ContactIn, ScoreIn, SourceIn, save_qualification
-from bot.vocab import DECLINED
 
 logger = logging.getLogger(__name__)
 
 _PERSONAL = ("name", "email")
 
 
-def scoring_profile(answers: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
-    """Field -> normalised value | "declined"; unknown fields are left out."""
-    profile: dict[str, Any] = {}
-    for field, answer in answers.items():
-        if not answer or field in NOT_PROFILE:
-            continue
-        if answer.get("declined"):
-            profile[field] = DECLINED
-        elif answer.get("value") is not None and not answer.get("error"):
-            profile[field] = answer["value"]
-    return profile
+def scoring_profile(
+    answers: Mapping[str, Mapping[str, Any] | None], signals: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The scorer's input from the answer slots (bot.profile builds it, as for every re-score)."""
+    return build_profile(
+        (
+            (field, None if answer.get("error") else answer.get("value"), bool(answer.get("declined")))
+            for field, answer in answers.items()
+            if answer
+        ),
+        signals,
+    )
+
+
+def website_signals(tracker: Tracker) -> dict[str, Any] | None:
+    """The widget's counts of marked pages ({"pages": {signal: visits}}), or None."""
+    marked = latest_metadata(tracker).get("marked_pages")
+    if isinstance(marked, dict) and marked:
+        return {"pages": {str(k): v for k, v in marked.items()}}
+    return None
+
+
+def stored_answer(field: str, answer: Mapping[str, Any], consent: bool) -> AnswerIn | None:
+    """What is kept of one answer: all of it, or without consent what scoring needs of a personal one.
+
+    Without consent the visitor's name and address are not kept; the kind of address (and
+    a business domain, which names the company, not the person) is, because the score
+    read it (disposable address, a competitor's domain) and a re-score must read it too.
+    """
+    value = answer.get("value")
+    raw = str(answer.get("raw") or "")
+    if not consent and field in _PERSONAL:
+        if field != "email" or not isinstance(value, Mapping) or answer.get("declined"):
+            return None
+        kept = {"kind": value.get("kind")}
+        if value.get("kind") == "business" and value.get("domain"):
+            kept["domain"] = value["domain"]
+        value, raw = kept, ""
+    return AnswerIn(
+        field=field,
+        raw=raw,
+        normalized=None if answer.get("error") else value,
+        declined=bool(answer.get("declined")),
+        answered_at=_at(answer),
+    )
 
 
 def _at(answer: Mapping[str, Any]) -> datetime:
@@ -88,10 +122,8 @@ class ActionDecideOutcome(Action):
         playbook = self._playbook()
         answers = answers_from_tracker(tracker)
         consent = consent_granted(answers)
-        profile = scoring_profile(answers)
-        marked = latest_metadata(tracker).get("marked_pages")
-        if isinstance(marked, dict) and marked:
-            profile["signals"] = {"pages": {str(k): v for k, v in marked.items()}}
+        signals = website_signals(tracker)
+        profile = scoring_profile(answers, signals)
         result = score_lead(profile, playbook, today=self._today())
         handoff = bool(tracker.get_slot("handoff"))
         fingerprint = hashlib.sha256(
@@ -116,7 +148,7 @@ class ActionDecideOutcome(Action):
                 return [SlotSet("outcome", {"saved": False, "fingerprint": fingerprint, "limited": True})]
 
         try:
-            lead_id = self._save(tracker, answers, result, consent, playbook)
+            lead_id = self._save(tracker, answers, result, consent, playbook, signals)
         except Exception:
             logger.exception("could not save the lead of conversation %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_save_failed")
@@ -146,18 +178,10 @@ class ActionDecideOutcome(Action):
         result: ScoreResult,
         consent: bool,
         playbook: Playbook,
+        signals: Mapping[str, Any] | None,
     ) -> int:
-        stored = [
-            AnswerIn(
-                field=field,
-                raw=str(answer.get("raw") or ""),
-                normalized=answer.get("value"),
-                declined=bool(answer.get("declined")),
-                answered_at=_at(answer),
-            )
-            for field, answer in answers.items()
-            if answer and field not in NOT_PROFILE and (consent or field not in _PERSONAL)
-        ]
+        kept = (stored_answer(field, answer, consent) for field, answer in answers.items() if answer)
+        stored = [answer for answer in kept if answer is not None and answer.field not in NOT_PROFILE]
         consent_answer = answers.get("consent")
         consents = []
         if consent_answer and isinstance(consent_answer.get("value"), dict):
@@ -201,25 +225,10 @@ class ActionDecideOutcome(Action):
                     email_flag=email_flag,
                 ),
                 answers=stored,
-                score=ScoreIn(
-                    score=result.score,
-                    grade=result.grade,
-                    reasons=list(result.reasons),
-                    criteria=[c.to_dict() for c in result.criteria]
-                    + [
-                        {
-                            "name": f"signal:{sig['name']}",
-                            "status": "signal",
-                            "points": sig["points"],
-                            "max_points": playbook.signals[sig["name"]].max,
-                            "reason": sig["reason"],
-                        }
-                        for sig in result.signals
-                    ],
-                    next_step=result.next_step,
-                    playbook_version=result.playbook_version,
-                    segment=segment_for(result.grade, result.reasons, result.next_step, playbook),
+                score=ScoreIn.of(
+                    result, segment=segment_for(result.grade, result.reasons, result.next_step, playbook)
                 ),
+                signals=signals,
                 consents=consents,
             )
 

@@ -26,7 +26,7 @@ Normalised value shapes (plain JSON-serialisable dicts; keys not listed are allo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -88,13 +88,34 @@ class Answer:
             at=str(data.get("at", "")),
         )
 
-    def scoring_value(self) -> dict[str, Any] | str | None:
-        """What the scorer sees: the normalised value, "declined", or None for unknown."""
-        if self.declined:
-            return DECLINED
-        return self.value
+
+#: Answers about the conversation, not the visitor: never scored or stored as answers.
+NOT_PROFILE: tuple[str, ...] = ("consent", "readback")
+
+#: Answers the scorer never reads (skipped when many leads are re-scored at once).
+UNSCORED_FIELDS: tuple[str, ...] = ("name", "other_deciders")
 
 
-def profile_from_answers(answers: Mapping[str, Answer]) -> dict[str, Any]:
-    """Scorer input from answers: field -> normalised value | "declined" (absent = unknown)."""
-    return {name: a.scoring_value() for name, a in answers.items() if a.scoring_value() is not None}
+def scoring_profile(
+    answers: Iterable[tuple[str, Mapping[str, Any] | None, bool]], signals: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The scorer's input, built in this one place for the chat, re-scores, requalification and what-if.
+
+    `answers` are (field, normalised value, declined) in the order they were given: a later
+    answer to a field replaces an earlier one. A declined answer is "declined"; an answer
+    with no value is unknown (left out). `signals` is the website behaviour the lead was
+    scored with ({"pages": {signal: visits}}), stored with the lead so a re-score sees it too.
+    """
+    profile: dict[str, Any] = {}
+    for field, value, declined in answers:
+        if field in NOT_PROFILE or field in UNSCORED_FIELDS:
+            continue
+        if declined:
+            profile[field] = DECLINED
+        elif value is not None:
+            profile[field] = dict(value)
+        else:
+            profile.pop(field, None)
+    if signals:
+        profile["signals"] = dict(signals)
+    return profile

@@ -298,6 +298,7 @@ def score_signals(visits: Any, playbook: Playbook) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "points": points,
+                "max_points": rule.max,
                 "visits": count,
                 "hint": rule.hint,
                 "reason": f"visited the {label} {count}x" if "page" in name else f"{label} x{count}",

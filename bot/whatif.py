@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.playbook import Playbook
+from bot.profile import UNSCORED_FIELDS, scoring_profile
 from bot.scoring import score_lead
 from bot.store.db import make_engine, session_factory
 from bot.store.meetings import record_event
-from bot.store.models import Answer, Lead, PlaybookVersion, ScoreSnapshot
-from bot.vocab import DECLINED
+from bot.store.models import Answer, Lead, PlaybookVersion
+from bot.store.repository import ScoreIn, lead_score_columns, score_snapshot
 
 GRADE_ORDER = {"disqualified": 0, "nurture": 1, "qualified": 2}
 
@@ -89,14 +92,13 @@ class WhatIf:
         }
 
 
-#: Answers the scorer never reads (skipped to save decoding time).
-UNSCORED_FIELDS = ("name", "other_deciders")
-
-
 def _profiles(
-    session: Session, first: int | None = None, last: int | None = None
+    session: Session, signals: dict[int, Any], first: int | None = None, last: int | None = None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(lead id, latest answer per field) for every lead with answers, in one ordered pass."""
+    """(lead id, scoring profile) for every lead with answers, in one ordered pass.
+
+    The profile is built by bot.profile.scoring_profile, as in the chat and every re-score.
+    """
     query = select(Answer.lead_id, Answer.field, Answer.normalized, Answer.declined).where(
         Answer.field.not_in(UNSCORED_FIELDS)
     )
@@ -107,31 +109,24 @@ def _profiles(
     rows = session.execute(
         query.order_by(Answer.lead_id, Answer.answered_at, Answer.id).execution_options(yield_per=20000)
     )
-    current: int | None = None
-    profile: dict[str, Any] = {}
-    for lead_id, field_name, normalized, declined in rows:
-        if lead_id != current:
-            if current is not None:
-                yield current, profile
-            current, profile = lead_id, {}
-        if declined:
-            profile[field_name] = DECLINED
-        elif normalized is not None:
-            profile[field_name] = normalized
-    if current is not None:
-        yield current, profile
+    for lead_id, answers in groupby(rows, key=itemgetter(0)):
+        yield lead_id, scoring_profile((row[1:] for row in answers), signals.get(lead_id))
 
 
 def _rescored(
     session: Session, playbook: Playbook, today: date, first: int | None = None, last: int | None = None
 ) -> Iterator[tuple[int, tuple[Any, ...], Any]]:
-    query = select(Lead.id, Lead.email, Lead.grade, Lead.score)
+    query = select(Lead.id, Lead.email, Lead.grade, Lead.score, Lead.signals)
     if first is not None:
         query = query.where(Lead.id >= first)
     if last is not None:
         query = query.where(Lead.id < last)
-    current = {lead_id: (email, grade, score) for lead_id, email, grade, score in session.execute(query)}
-    for lead_id, profile in _profiles(session, first, last):
+    current, signals = {}, {}
+    for lead_id, email, grade, score, lead_signals in session.execute(query):
+        current[lead_id] = (email, grade, score)
+        if lead_signals:
+            signals[lead_id] = lead_signals
+    for lead_id, profile in _profiles(session, signals, first, last):
         yield lead_id, current.get(lead_id, (None, None, None)), score_lead(profile, playbook, today=today)
 
 
@@ -164,27 +159,9 @@ def _tally(
                 )
             )
         if apply_as and (changed_grade or scored.score != old_score):
-            session.add(
-                ScoreSnapshot(
-                    lead_id=lead_id,
-                    score=scored.score,
-                    grade=scored.grade,
-                    reasons=list(scored.reasons),
-                    criteria=[c.to_dict() for c in scored.criteria],
-                    next_step=scored.next_step,
-                    playbook_version=playbook.version,
-                )
-            )
-            session.execute(
-                update(Lead)
-                .where(Lead.id == lead_id)
-                .values(
-                    grade=scored.grade,
-                    score=scored.score,
-                    reasons=list(scored.reasons),
-                    next_step=scored.next_step,
-                )
-            )
+            score = ScoreIn.of(scored)
+            session.add(score_snapshot(lead_id, score))
+            session.execute(update(Lead).where(Lead.id == lead_id).values(**lead_score_columns(score)))
             if changed_grade:
                 record_event(
                     session=session,

@@ -19,9 +19,8 @@ from bot.nurture.service import stop_nurture
 from bot.playbook import Playbook
 from bot.scoring import score_lead
 from bot.store.meetings import record_event
-from bot.store.models import Answer, Lead, LeadEvent, ScoreSnapshot
-from bot.store.repository import record_score
-from bot.vocab import DECLINED
+from bot.store.models import Lead, LeadEvent, ScoreSnapshot
+from bot.store.repository import record_score, stored_profile
 
 
 @dataclass(frozen=True)
@@ -33,20 +32,6 @@ class Upgrade:
     old_score: int | None
     new_score: int
     old_reasons: list[str]
-
-
-def stored_profile(session: Session, lead_id: int) -> dict[str, Any]:
-    """The latest answer per field, as a scoring profile."""
-    rows = session.execute(
-        select(Answer).where(Answer.lead_id == lead_id).order_by(Answer.answered_at, Answer.id)
-    ).scalars()
-    profile: dict[str, Any] = {}
-    for answer in rows:
-        if answer.declined:
-            profile[answer.field] = DECLINED
-        elif answer.normalized is not None:
-            profile[answer.field] = answer.normalized
-    return profile
 
 
 def requalify(session: Session, playbook: Playbook, *, today: date, apply: bool) -> list[Upgrade]:

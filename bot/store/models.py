@@ -47,6 +47,8 @@ class Lead(Base):
     email_flag = Column(String(30))
     nurture_track = Column(String(50))
     time_zone = Column(String(64))
+    # Website behaviour the last score counted ({"pages": {signal: visits}}): re-scores read it too.
+    signals = Column(JSON)
     visitor_id = Column(String(100), index=True)
     referred_by_id = Column(
         Integer, ForeignKey("leads.id", ondelete="SET NULL", name="fk_leads_referred_by_id")

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.nurture.service import stop_nurture
+from bot.profile import scoring_profile
 from bot.scoring import ScoreResult
 from bot.store.merge import link_candidate, merge_leads
 from bot.store.models import Answer, Consent, Conversation, Lead, LeadEvent, Meeting, ScoreSnapshot, utcnow
@@ -54,6 +55,29 @@ class ScoreIn:
     next_step: str
     playbook_version: str
     segment: str | None = None  # the nurture track, or closed_<reason> for a disqualification
+
+    @classmethod
+    def of(cls, result: ScoreResult, segment: str | None = None) -> ScoreIn:
+        """The score to store for `result`: criteria, then each website signal that counted."""
+        signals = [
+            {
+                "name": f"signal:{sig['name']}",
+                "status": "signal",
+                "points": sig["points"],
+                "max_points": sig["max_points"],
+                "reason": sig["reason"],
+            }
+            for sig in result.signals
+        ]
+        return cls(
+            score=result.score,
+            grade=result.grade,
+            reasons=list(result.reasons),
+            criteria=[c.to_dict() for c in result.criteria] + signals,
+            next_step=result.next_step,
+            playbook_version=result.playbook_version,
+            segment=segment,
+        )
 
 
 @dataclass(frozen=True)
@@ -177,8 +201,13 @@ def save_qualification(
     answers: Sequence[AnswerIn],
     score: ScoreIn,
     consents: Sequence[ConsentIn] = (),
+    signals: Mapping[str, Any] | None = None,
 ) -> int:
-    """Store the outcome of a conversation on its lead (created or deduplicated); return the lead id."""
+    """Store the outcome of a conversation on its lead (created or deduplicated); return the lead id.
+
+    `signals` is the website behaviour the score counted: kept on the lead, so that a
+    re-score reads the same profile (bot.profile.scoring_profile) and gets the same score.
+    """
     conversation = touch_conversation(session=session, sender_id=sender_id, source=source)
     current = session.get(Lead, conversation.lead_id) if conversation.lead_id else None
     if contact.email:
@@ -226,9 +255,8 @@ def save_qualification(
             )
         )
         stop_nurture(session, lead.id, "requalified")
-    lead.grade, lead.score, lead.reasons = score.grade, score.score, list(score.reasons)
-    lead.next_step, lead.playbook_version = score.next_step, score.playbook_version
     lead.nurture_track = score.segment
+    lead.signals = dict(signals) if signals else None
     if source.metadata.get("visitor_id"):
         lead.visitor_id = str(source.metadata["visitor_id"])[:100]
     lead.updated_at = utcnow()
@@ -253,18 +281,7 @@ def save_qualification(
                 answered_at=_aware(answer.answered_at),
             )
         )
-    session.add(
-        ScoreSnapshot(
-            lead_id=lead.id,
-            conversation_id=conversation.id,
-            score=score.score,
-            grade=score.grade,
-            reasons=list(score.reasons),
-            criteria=list(score.criteria),
-            next_step=score.next_step,
-            playbook_version=score.playbook_version,
-        )
-    )
+    _write_score(session, lead, score, conversation.id)
     known = {
         (row.purpose, _aware(row.recorded_at))
         for row in session.execute(select(Consent).where(Consent.lead_id == lead.id)).scalars()
@@ -439,17 +456,48 @@ def record_score(
     *, session: Session, lead: Lead, result: ScoreResult, conversation_id: int | None = None
 ) -> ScoreSnapshot:
     """Store a new score of `lead` (snapshot with its playbook version) and put it on the lead."""
-    snapshot = ScoreSnapshot(
-        lead_id=lead.id,
-        conversation_id=conversation_id,
-        score=result.score,
-        grade=result.grade,
-        reasons=list(result.reasons),
-        criteria=[c.to_dict() for c in result.criteria],
-        next_step=result.next_step,
-        playbook_version=result.playbook_version,
-    )
+    return _write_score(session, lead, ScoreIn.of(result), conversation_id)
+
+
+def _write_score(session: Session, lead: Lead, score: ScoreIn, conversation_id: int | None) -> ScoreSnapshot:
+    snapshot = score_snapshot(lead.id, score, conversation_id)
     session.add(snapshot)
-    lead.grade, lead.score, lead.reasons = result.grade, result.score, list(result.reasons)
-    lead.next_step, lead.playbook_version = result.next_step, result.playbook_version
+    for column, value in lead_score_columns(score).items():
+        setattr(lead, column, value)
     return snapshot
+
+
+def score_snapshot(lead_id: int, score: ScoreIn, conversation_id: int | None = None) -> ScoreSnapshot:
+    """The one builder of a score snapshot (the chat, re-scores, requalification, applying a playbook)."""
+    return ScoreSnapshot(
+        lead_id=lead_id,
+        conversation_id=conversation_id,
+        score=score.score,
+        grade=score.grade,
+        reasons=list(score.reasons),
+        criteria=list(score.criteria),
+        next_step=score.next_step,
+        playbook_version=score.playbook_version,
+    )
+
+
+def lead_score_columns(score: ScoreIn) -> dict[str, Any]:
+    """The lead's columns that carry its latest score (set together with every snapshot)."""
+    return {
+        "grade": score.grade,
+        "score": score.score,
+        "reasons": list(score.reasons),
+        "next_step": score.next_step,
+        "playbook_version": score.playbook_version,
+    }
+
+
+def stored_profile(session: Session, lead_id: int) -> dict[str, Any]:
+    """The lead's scoring profile from what is stored: latest answer per field, and its website signals."""
+    lead = session.get(Lead, lead_id)
+    rows = session.execute(
+        select(Answer.field, Answer.normalized, Answer.declined)
+        .where(Answer.lead_id == lead_id)
+        .order_by(Answer.answered_at, Answer.id)
+    ).all()
+    return scoring_profile(rows, lead.signals if lead is not None else None)

@@ -32,14 +32,13 @@ from sqlalchemy.orm import Session
 from bot.console import queries
 from bot.console.auth import SESSION_SECONDS, LoginThrottle, Sessions, User
 from bot.escaping import csv_cell
-from bot.nurture.requalify import stored_profile
 from bot.playbook import Playbook, PlaybookError, load_playbook, parse_playbook
 from bot.privacy import erase_person, export_person
 from bot.ratelimit import client_address as shared_client_address
 from bot.scoring import score_lead
 from bot.store.meetings import record_event
 from bot.store.models import Lead, NurtureEnrollment, PlaybookVersion
-from bot.store.repository import lead_to_dict, record_score
+from bot.store.repository import lead_to_dict, record_score, stored_profile
 from bot.transcripts import Line
 from bot.vocab import GRADES, REASONS
 from bot.whatif import apply_playbook, what_if, write_playbook

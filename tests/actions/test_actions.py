@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -248,7 +250,12 @@ async def test_no_contact_details_stored_without_consent(playbook, sessions, dis
         lead = get_lead_by_conversation(session=session, sender_id="visitor-1")
     assert lead is not None
     assert lead["email"] is None and lead["name"] is None
-    assert "email" not in lead["answers"] and "name" not in lead["answers"]
+    assert "name" not in lead["answers"]
+    # Only the kind of address (and a business domain: the company's, not the person's) is kept,
+    # because the score read it and a re-score must read the same.
+    kept = lead["answers"]["email"]
+    assert kept["raw"] == "" and kept["normalized"] == {"kind": "business", "domain": "acme.com"}
+    assert "jane" not in json.dumps(lead).lower()
 
 
 async def test_failed_write_is_never_reported_as_success(playbook, dispatcher) -> None:
