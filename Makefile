@@ -97,13 +97,14 @@ test-e2e: train node_modules/.installed $(CHROMIUM) $(HAPROXY)
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
 
-eval: train ## evaluations: NLU per slice (v7 is the held-out one), then each slice's scripted visitors end to end
+eval: train ## evaluations: NLU per slice (v8 is the held-out one), then each slice's scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
 	@for f in tests/conversations/visitors*.yml; do echo "==> $$f"; $(BIN)/python scripts/eval_conversations.py --visitors $$f || exit 1; done
 
-bench: train node_modules/.installed ## benchmarks: conversations over REST, then the console on 100k leads (SQLite, PostgreSQL)
+bench: train node_modules/.installed ## benchmarks: conversations over REST, the console on 100k leads (SQLite, PostgreSQL), reps' calendars
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_console.py
+	$(BIN)/python scripts/bench_calendars.py
 
 bench-scaled: train $(HAPROXY) ## load run: 100 concurrent conversations on 1 Rasa replica, then 2 behind HAProxy
 	$(BIN)/python scripts/bench_scaled.py

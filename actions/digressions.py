@@ -13,16 +13,14 @@ from sqlalchemy.orm import Session
 
 from actions import deps
 from actions.answers import handoff_request, previous_reply, yes_no_slot
+from actions.asking import say_why
 from bot.booking.conversation import is_active
-from bot.flow import free_text_allowed, unparsed_answer
+from bot.flow import NAMED, free_text_allowed, unparsed_answer
 from bot.nurture.conversation import is_active as followup_active
+from bot.parsing.handoff import asks_for_a_person
 from bot.playbook import Playbook
 from bot.returning import Returning, recognise
 from bot.vocab import FIELDS
-
-#: Questions with their own "why" answer (utter_why_<slot>); others get a generic one.
-EXPLAINED = frozenset((*FIELDS, "consent"))
-
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +85,17 @@ class ActionGreet(Action):
             return None
         try:
             with self._sessions()() as session:
-                return recognise(session, visitor_id=str(visitor_id))
+                return recognise(
+                    session,
+                    visitor_id=str(visitor_id),
+                    ask_again=self._playbook().question_registry().asked_again_on_return(),
+                )
         except Exception:  # the greeting never fails because the lead store is down
             logger.exception("could not look up a returning visitor")
             return None
 
 
-class ActionExplainWhy(Action):
+class ActionExplainWhy(_UsesPlaybook, Action):
     """A short, honest reason for the open question; the form asks it again after."""
 
     def name(self) -> str:
@@ -105,9 +107,7 @@ class ActionExplainWhy(Action):
     ) -> list[EventType]:
         """Explain the requested slot."""
         requested = tracker.get_slot("requested_slot")
-        dispatcher.utter_message(
-            response=f"utter_why_{requested}" if requested in EXPLAINED else "utter_why_generic"
-        )
+        say_why(dispatcher, self._playbook(), str(requested) if requested else None)
         return []
 
 
@@ -297,6 +297,9 @@ class ActionHandoff(Action):
         outcome = tracker.get_slot("outcome") or {}
         already = tracker.get_slot("handoff")
         text = str((tracker.latest_message or {}).get("text") or "")
+        named = tracker.get_slot("requested_slot") in NAMED
+        if named and _answered_by_latest_message(tracker) and not asks_for_a_person(text):
+            return []  # "Savanna Connect" answered the company question: not a request for a person
         events: list[EventType] = [] if already else [SlotSet("handoff", handoff_request(text))]
         if outcome.get("saved"):
             return events  # the outcome is said again with the request, and the next step honours it
@@ -322,25 +325,5 @@ class ActionAskConsent(_UsesPlaybook, Action):
                 {"title": "Yes, that's fine", "payload": "Yes"},
                 {"title": "No thanks", "payload": "No"},
             ],
-        )
-        return []
-
-
-class ActionAskGrowthPlan(_UsesPlaybook, Action):
-    """Ask a small company's decision maker about growth (the gray-area question)."""
-
-    def name(self) -> str:
-        """Action name in the domain."""
-        return "action_ask_growth_plan"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Ask whether the team will reach the ICP minimum within the horizon."""
-        playbook = self._playbook()
-        months = playbook.gray_area.growth_horizon_months
-        horizon = f"{months // 12} years" if months % 12 == 0 and months > 12 else f"{months} months"
-        dispatcher.utter_message(
-            response="utter_ask_growth_plan", min_size=playbook.icp.company_size.min, horizon=horizon
         )
         return []

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.answers import answer_slot, handoff_request, times_asked, yes_no_slot
+from actions.asking import say_reprompt
 from bot.booking.conversation import is_active
 from bot.extract import MAX_CHARS, extract_fields
 from bot.flow import SURE, free_text_allowed, head_count, unparsed_answer, yes_or_no
@@ -27,6 +28,7 @@ from bot.nurture.conversation import is_active as followup_active
 from bot.parsing.handoff import asks_for_a_person
 from bot.parsing.names import is_question
 from bot.playbook import Playbook
+from bot.questions import PARSED
 from bot.readback import MULTI_FACT, READBACK_CHANGE, READBACK_YES
 from bot.text import normalise_text
 from bot.vocab import FIELDS
@@ -46,8 +48,6 @@ CORRECTION_CUE = re.compile(
 NEEDS_A_CUE = ("role", "company_size", "industry", "country", "budget", "timeline", "company_name", "need")
 
 #: Messages that ask for something rather than answer: never kept as the answer to a question.
-#: Fields with a specific re-prompt (domain.yml utter_invalid_<field>) when an answer could not be read.
-REPROMPTED = ("budget", "company_size", "timeline", "country", "industry", "role")
 EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback")
 
 #: Intents whose text still describes a need when the need question is open
@@ -146,9 +146,9 @@ class ActionExtractFields(Action):
             )
             if kept is not None:
                 events.append(SlotSet(str(requested), kept))
-            elif requested in REPROMPTED and allowed and not is_question(text) and text.strip():
+            elif requested in PARSED and allowed and not is_question(text) and text.strip():
                 # Never the same question again without a word: say what we could not read.
-                dispatcher.utter_message(response=f"utter_invalid_{requested}")
+                say_reprompt(dispatcher, playbook, str(requested))
         if (
             intent_name not in ("human_handoff", "request_callback")
             and not tracker.get_slot("handoff")

@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import deps
 from actions.answers import answers_from_tracker, times_asked
-from bot.describe import FIELD_LABELS, describe
+from actions.asking import say_reprompt
+from bot.describe import describe
 from bot.flow import consent_granted, email_decision, open_questions, unparsed_answer
 from bot.playbook import Playbook
 
@@ -38,10 +39,12 @@ class ValidateBantForm(FormValidationAction):
         """Only what is still unknown and relevant for this visitor, in asking order."""
         playbook = self._playbook()
         answers = answers_from_tracker(tracker)
+        registry = playbook.question_registry()
         return open_questions(
             answers,
             authority_map=playbook.authority_map(),
             min_company_size=playbook.icp.company_size.min,
+            questions=[(key, registry.when(key)) for key in registry.order()],
         )
 
     async def run(
@@ -52,7 +55,7 @@ class ValidateBantForm(FormValidationAction):
             if isinstance(value, dict) and value.get("corrected_from") is not None and value.get("value"):
                 dispatcher.utter_message(
                     response="utter_updated_value",
-                    field_label=FIELD_LABELS.get(field, field),
+                    field_label=self._playbook().question_registry().label(field),
                     value_label=describe(field, value["value"]),
                 )
         events = await super().run(dispatcher, tracker, domain)
@@ -103,7 +106,7 @@ class ValidateBantForm(FormValidationAction):
             misses.pop(field, None)
             return {field: {**value, "value": unparsed_answer(field), "error": None}, "misses": misses}
         misses[field] = 1
-        dispatcher.utter_message(response=f"utter_invalid_{field}")
+        say_reprompt(dispatcher, self._playbook(), field)
         return {field: None, "misses": misses}
 
     async def validate_need(
@@ -187,5 +190,5 @@ class ValidateBantForm(FormValidationAction):
         if decision == "refuse_disposable":
             dispatcher.utter_message(response="utter_disposable_email")
             return {"email": None}
-        dispatcher.utter_message(response="utter_invalid_email")
+        say_reprompt(dispatcher, self._playbook(), "email")
         return {"email": None}

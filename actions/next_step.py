@@ -123,6 +123,7 @@ class ActionNextStep(Action):
                         first_name=name_value.get("first") if consent else None,
                         facts=LeadFacts.from_profile(scoring_profile(answers)),
                         browser_zone=_browser_zone(tracker),
+                        asked_for_person=bool(outcome.get("handoff")),
                     ),
                     intent=intent,
                     text=text,

@@ -298,7 +298,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     try:
         total = run(
             sessions,
-            senders(settings),
+            senders(settings, playbook, sessions),
             once=args.once,
             should_stop=lambda: bool(stopping),
             before_each_pass=jobs,

@@ -5,20 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-FIELD_LABELS: dict[str, str] = {
-    "need": "need",
-    "role": "role",
-    "company_name": "company",
-    "company_size": "company size",
-    "industry": "industry",
-    "country": "location",
-    "budget": "budget",
-    "timeline": "timeline",
-    "other_deciders": "other decision makers",
-    "growth_plan": "growth plan",
-    "name": "name",
-    "email": "email",
+#: Disqualification / nurture reason codes (bot.vocab.REASONS) in words, for staff-facing pages.
+REASON_LABELS: dict[str, str] = {
+    "budget": "budget below the minimum",
+    "authority": "not the decision maker",
+    "need": "need unclear or not one we serve",
+    "timeline": "buying later than we look for",
+    "icp_size": "company below the minimum size",
+    "icp_industry": "industry outside our focus",
+    "icp_region": "region we don't serve",
+    "low_engagement": "low engagement",
+    "invalid_contact": "invalid contact details",
+    "student": "student",
+    "job_seeker": "job seeker",
+    "competitor": "competitor",
+    "vendor_pitch": "vendor pitch",
+    "spam": "spam",
 }
+
+
+def reason_words(code: str | None) -> str:
+    """A reason code in words ("icp_size" -> "company below the minimum size"); unknown codes as they are."""
+    if not code:
+        return ""
+    return REASON_LABELS.get(code, code.replace("_", " "))
+
 
 _PERIODS = {
     "year": "a year",

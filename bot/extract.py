@@ -35,6 +35,7 @@ from bot.parsing.names import (
     parse_other_deciders,
 )
 from bot.parsing.role import find_role, is_title_only
+from bot.questions import PARSED
 from bot.text import normalise_text
 
 MAX_CHARS = 2000
@@ -76,13 +77,45 @@ _BUDGET_PERIOD = re.compile(
     r"\b(?:for|in|per|over)\s+(?:the\s+)?(?:this|next|the)\s+(?:fiscal\s+|financial\s+)?year\s*$", re.I
 )
 
+#: A time said about something other than buying ("we're hiring fast this year", "we raised in
+#: March", "founded in 2019"), unless the same clause also speaks of going live or buying.
+_OTHER_EVENT = re.compile(
+    r"^(?!.*\b(?:live|launch(?:ing)? (?:it|this|the tool)|roll(?:ing)? (?:it |this )?out|up and running|in place|"
+    r"implement|start using|switch|buy|purchas|sign|decid|need (?:it|this|something)|deploy)).*"
+    r"\b(?:hiring|recruiting|hired|grew|growing|expanding|expanded|raised|raising|founded|launched|started the company|"
+    r"opened|moved|relocat|fundrais)",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[.;!?\n]|,\s+|\s+(?:and|but|so|while|whereas)\s+", re.I)
+
+
+def _clause_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The clause of `text` around `span` (between punctuation or joining words)."""
+    starts = [m.end() for m in _CLAUSE_END.finditer(text[: span[0]])]
+    end = _CLAUSE_END.search(text, span[1])
+    return starts[-1] if starts else 0, end.start() if end else len(text)
+
+
+def _buying_time(
+    text: str, found: tuple[dict[str, Any], tuple[int, int]], today: date
+) -> tuple[dict[str, Any], tuple[int, int]] | None:
+    """The timeline, skipping times said about something else ("hiring fast this year")."""
+    for _ in range(3):
+        start, end = _clause_span(text, found[1])
+        if not _OTHER_EVENT.search(text[start:end]):
+            return found
+        text = text[:start] + " " * (end - start) + text[end:]  # look past that clause once more
+        again = find_timeline_safe(text, today, False)
+        if again is None:
+            return None
+        found = again
+    return None
+
+
 #: Words that say a need is being stated, not just facts about the company.
 _NEED_VERB = re.compile(
     r"\b(?:need|want|looking for|help with|after|sort out|struggl\w*|problem|issue)\b", re.I
 )
-
-#: Fields whose answer must have a recognisable form; an unreadable answer gets a re-prompt.
-PARSED = ("budget", "company_size", "timeline", "country", "industry", "role")
 
 
 @dataclass(frozen=True)
@@ -201,6 +234,8 @@ def extract_fields(
     timeline = (
         None if requested == "growth_plan" else find_timeline_safe(text, today, requested == "timeline")
     )
+    if timeline and requested != "timeline":
+        timeline = _buying_time(text, timeline, today)
     if timeline:
         _put(found, "timeline", said, timeline[0], requested)
         taken.append(timeline[1])

@@ -7,11 +7,12 @@ conversation only asks what is still unknown and what matters for this visitor.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.parsing.handoff import asks_for_a_person
+from bot.questions import default_specs
 from bot.readback import needs_readback
-from bot.vocab import FIELDS
 
 #: field -> slot value ({"value", "declined", "error", …}) or None.
 Answers = Mapping[str, Mapping[str, Any] | None]
@@ -97,8 +98,9 @@ def free_text_allowed(
     """
     if intent in ("affirm", "deny") and text is not None and not YES_NO_WORDS.search(text):
         return True
-    if requested in NAMED and text is not None and looks_like_a_name(text) and intent not in EXPLICIT:
-        return True
+    if requested in NAMED and text is not None and looks_like_a_name(text):
+        if intent not in EXPLICIT or (intent == "human_handoff" and not asks_for_a_person(text)):
+            return True  # "Savanna Connect" is a company, not "connect me with someone"
     return intent not in NOT_AN_ANSWER or confidence < SURE
 
 
@@ -148,29 +150,36 @@ def open_questions(
     *,
     authority_map: Mapping[str, str],
     min_company_size: int,
+    questions: Sequence[tuple[str, str]] | None = None,
 ) -> list[str]:
     """The fields still to ask, in asking order.
 
     `answers` maps field (and "consent") to its slot value: {"value", "declined", "error", …}.
+    `questions` is (key, condition) per enabled question in the playbook's order (the
+    registry, bot/questions.py; the product's defaults when not given). Before the first
+    contact question come the read-back (when needed) and the consent question.
     """
     if is_knocked_out(answers):
         return []
+    if questions is None:
+        questions = [(spec.key, spec.when) for spec in default_specs() if spec.enabled]
+    authority = authority_of(answers, authority_map)
+    size = _value(answers, "company_size")
+    small = size is not None and int(size.get("employees") or 0) < min_company_size
+    holds = {
+        "always": True,
+        "not_decision_maker": authority not in (None, "decision_maker"),
+        "small_company_decision_maker": small and authority == "decision_maker",
+        "consent_given": consent_granted(answers),
+    }
     wanted: list[str] = []
-    for field in FIELDS:
-        if field == "other_deciders" and authority_of(answers, authority_map) in (None, "decision_maker"):
-            continue
-        if field == "growth_plan":
-            size = _value(answers, "company_size")
-            small = size is not None and int(size.get("employees") or 0) < min_company_size
-            if not small or authority_of(answers, authority_map) != "decision_maker":
-                continue
-        if field == "name":
-            if needs_readback(answers):
-                wanted.append("readback")
-            wanted.append("consent")
-        if field in ("name", "email") and not consent_granted(answers):
-            continue
-        wanted.append(field)
+    for field, condition in questions:
+        if condition == "consent_given" and "consent" not in wanted:
+            wanted += ["readback", "consent"] if needs_readback(answers) else ["consent"]
+        if holds.get(condition, False):
+            wanted.append(field)
+    if "consent" not in wanted and needs_readback(answers):
+        wanted.append("readback")  # no contact questions: still read back a long or unsure answer
     return [field for field in wanted if not is_answered(answers.get(field))]
 
 

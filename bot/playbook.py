@@ -8,16 +8,18 @@ typo never silently changes nothing.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
+from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
 from bot.describe import money
 from bot.needs import NeedClassifier, classifier_for
 from bot.profile import REGIONS, SENIORITIES
+from bot.questions import Questions, QuestionSpec, check_questions, default_specs
 from bot.vocab import CRITERIA, INDUSTRIES, KNOCKOUT_REASONS, NEXT_STEPS, REASONS
 
 Authority = Literal["decision_maker", "influencer", "none"]
@@ -310,6 +312,71 @@ class Territory(_Model):
         return value
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL; webcal:// (what calendar apps hand out) is read over https."""
+    value = value.strip()
+    if value.startswith("webcal://"):
+        value = "https://" + value[len("webcal://") :]
+    if not value.startswith(("https://", "http://")) or len(value) < 10:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+class CalDav(_Model):
+    """A CalDAV calendar: the calendar collection's URL; the password only from the environment."""
+
+    url: str
+    username: str | None = None
+    password_env: str | None = None  # the NAME of an environment variable holding the password
+
+    @validator("url")
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @validator("password_env")
+    def _env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not an environment variable name (the password itself goes there)"
+            )
+        return value
+
+
+class RepCalendar(_Model):
+    """Where a rep's busy time is read: CalDAV, or a published iCalendar address (one of them).
+
+    A "secret address in iCal format" is a secret: give it in an environment variable
+    (`ics_url_env`); `ics_url` is for addresses that hold no secret.
+    """
+
+    caldav: CalDav | None = None
+    ics_url: str | None = None
+    ics_url_env: str | None = None
+
+    @validator("ics_url")
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @validator("ics_url_env")
+    def _env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _one(cls, values: dict[str, Any]) -> dict[str, Any]:
+        given = [key for key in ("caldav", "ics_url", "ics_url_env") if values.get(key) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of caldav, ics_url, ics_url_env")
+        return values
+
+
+_PHONE = re.compile(r"^(?:tel:)?\+?[0-9][0-9 ().-]{5,30}$")
+
+
 class Rep(_Model):
     """A sales rep who takes meetings."""
 
@@ -321,6 +388,19 @@ class Rep(_Model):
     territory: Territory = Territory()
     weight: float = 1
     active: bool = True
+    # Where the meeting happens: a video-meeting URL or a phone number (invites' LOCATION and descriptions).
+    meeting_link: str | None = None
+    # The rep's own calendar: busy time is read from it, and (CalDAV) bookings are written into it.
+    calendar: RepCalendar | None = None
+
+    @validator("meeting_link")
+    def _link(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.startswith(("https://", "http://")) or _PHONE.match(value):
+            return value
+        raise ValueError(f"{value!r} is not a meeting URL (https://...) or a phone number (+1 555 0100)")
 
     @validator("email")
     def _email(cls, value: str) -> str:
@@ -366,11 +446,15 @@ class Booking(_Model):
     on_request: str | None = "discovery"
     reps: list[Rep]
     default_queue: list[str]
+    # A rep's calendar read longer ago than this (it could not be read since): that rep offers no times.
+    calendar_max_staleness_minutes: float = 15
 
     @root_validator(skip_on_failure=True)
     def _consistent(cls, values: dict[str, Any]) -> dict[str, Any]:
         if not 3 <= values["offer_slots"] <= 5:
             raise ValueError("offer_slots must be between 3 and 5")
+        if values["calendar_max_staleness_minutes"] <= 0:
+            raise ValueError("calendar_max_staleness_minutes must be positive")
         if values["slot_step_minutes"] <= 0 or values["slot_step_minutes"] % BLOCK_MINUTES:
             raise ValueError(f"slot_step_minutes must be a positive multiple of {BLOCK_MINUTES}")
         types = values["meeting_types"]
@@ -569,6 +653,11 @@ class Playbook(_Model):
     website: Website = Website()
     source_costs: SourceCosts = SourceCosts()
     pricing: Pricing = Pricing()
+    questions: list[QuestionSpec] = Field(default_factory=lambda: list(default_specs()))
+
+    @validator("questions")
+    def _questions(cls, value: list[QuestionSpec]) -> list[QuestionSpec]:
+        return check_questions(value)
 
     @validator("authority")
     def _seniorities(cls, value: dict[str, str]) -> dict[str, str]:
@@ -646,6 +735,10 @@ class Playbook(_Model):
     def use_case_keywords(self) -> dict[str, list[str]]:
         """Use-case key -> exact keyword phrases (strong evidence for the Need parser)."""
         return {key: list(case.keywords) for key, case in self.use_cases.items()}
+
+    def question_registry(self) -> Questions:
+        """The questions, in asking order, with wording and buttons filled from this playbook."""
+        return Questions(self.questions, self)
 
     def need_classifier(self) -> NeedClassifier:
         """The classifier over the use cases' sentences, built once per distinct playbook content."""

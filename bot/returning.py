@@ -6,12 +6,13 @@ is kept apart as that lead's candidate until the address is confirmed
 (bot/store/repository.py).
 
 The stored answers are carried into the new conversation, except those that may have
-changed (budget, timeline, need), which are asked again; the lead is then re-scored,
+changed (the questions the playbook marks `ask_returning`: budget, timeline and need by default), which are asked again; the lead is then re-scored,
 and a nurtured lead that qualifies now is recorded as requalified.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Answer, Consent, Lead
-
-ASK_AGAIN: tuple[str, ...] = ("budget", "timeline", "need")
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,11 @@ class Returning:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def recognise(session: Session, *, visitor_id: str) -> Returning | None:
-    """The stored lead of this (server-signed) visitor id, with its answers minus ASK_AGAIN, or None."""
+def recognise(session: Session, *, visitor_id: str, ask_again: Sequence[str]) -> Returning | None:
+    """The stored lead of this (server-signed) visitor id, with its answers but those to `ask_again`, or None.
+
+    `ask_again` is the playbook's questions marked `ask_returning` (what may have changed).
+    """
     lead = session.execute(
         select(Lead).where(Lead.visitor_id == str(visitor_id)[:100]).order_by(Lead.updated_at.desc()).limit(1)
     ).scalar_one_or_none()
@@ -44,7 +46,7 @@ def recognise(session: Session, *, visitor_id: str) -> Returning | None:
     for answer in session.execute(
         select(Answer).where(Answer.lead_id == lead.id).order_by(Answer.answered_at, Answer.id)
     ).scalars():
-        if answer.field in ASK_AGAIN:
+        if answer.field in ask_again:
             continue
         answers[answer.field] = {
             "field": answer.field,

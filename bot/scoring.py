@@ -40,6 +40,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.describe import describe, money
 from bot.playbook import Playbook
+from bot.questions import visitor_currency
 from bot.vocab import CRITERIA, DECLINED
 
 _SOURCE_FIELD = {
@@ -135,17 +136,27 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
         annual = value.get("annual_amount")
         if value.get("status") != "amount" or annual is None:
             return result("unknown", unknown_share, "Budget not sure yet: scored as unknown")
-        converted = playbook.to_usd_like(float(annual), value.get("currency"))
+        currency = value.get("currency")
+        assumed = ""
+        if not currency:
+            # "40k" from a visitor in Manchester means pounds: the local currency when the playbook has its rate
+            place = _value(profile, "country")
+            local = visitor_currency(place.get("country") if isinstance(place, Mapping) else None, playbook)
+            if local != playbook.budget.currency:
+                currency, assumed = local, f" (taken as {local}, the currency where they are)"
+        converted = playbook.to_usd_like(float(annual), currency)
         if converted is None:
             return result(
                 "unknown", unknown_share, f"Budget in {value.get('currency')}: no exchange rate, unknown"
             )
         said = money(converted, playbook.budget.currency)
         if converted >= playbook.budget.min_annual:
-            return result("met", 1, f"Budget {said}/yr meets the {minimum} minimum")
+            return result("met", 1, f"Budget {said}/yr{assumed} meets the {minimum} minimum")
         if converted >= playbook.budget.min_annual / 2:
-            return result("partial", 0.5, f"Budget {said}/yr is below the {minimum} minimum", "budget")
-        return result("missed", 0, f"Budget {said}/yr is well below the {minimum} minimum", "budget")
+            return result(
+                "partial", 0.5, f"Budget {said}/yr{assumed} is below the {minimum} minimum", "budget"
+            )
+        return result("missed", 0, f"Budget {said}/yr{assumed} is well below the {minimum} minimum", "budget")
 
     if name == "authority":
         seniority = str(value.get("seniority"))

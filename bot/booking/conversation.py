@@ -6,6 +6,8 @@ the BookingService, and returns what to say plus the new state. No Rasa here: th
 action is a thin adapter.
 
 States: asking_zone -> offered <-> confirming -> booked; or declined / callback.
+A lead who already has an upcoming meeting is offered to move it (state "moving": its
+UID): the same states, and confirming moves that meeting instead of booking another.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from zoneinfo import ZoneInfo
 from bot.booking.display import button_label, when
 from bot.booking.preferences import match_slots, parse_preference
 from bot.booking.routing import LeadFacts
-from bot.booking.service import CALLBACK_STEP, BookingError, BookingService, Offer, SlotTaken, slots_in
+from bot.booking.service import (
+    CALLBACK_STEP,
+    AlreadyBooked,
+    BookingError,
+    BookingService,
+    Offer,
+    SlotTaken,
+    slots_in,
+)
 from bot.booking.slots import Slot, spread
 from bot.booking.zones import COMMON_ZONES, valid_zone, zone_for_country, zone_from_text
 from bot.playbook import WEEKDAYS, parse_window
@@ -59,6 +69,9 @@ class Context:
     first_name: str | None
     facts: LeadFacts
     browser_zone: str | None = None
+    asked_for_person: bool = (
+        False  # the visitor asked for a person, sales or a demo (the rep's brief says so)
+    )
 
 
 def _choose(slot: Slot) -> str:
@@ -68,6 +81,7 @@ def _choose(slot: Slot) -> str:
 OTHER_TIMES = ("Other times", "/other_times")
 NO_CALL = ("Just send me information", "/decline_meeting")
 CALLBACK = ("Please get in touch instead", "/request_callback")
+KEEP = ("Keep my current time", "/deny")
 
 
 def _no_email(state: dict[str, Any], text: str) -> Reply:
@@ -115,6 +129,8 @@ class BookingTurn:
             )
         if intent is None and stage in ("offered", "confirming"):
             return self._offer(state, ctx)  # back from a digression: show the times again
+        if state.get("moving") and stage == "offered" and intent in ("deny", "decline_meeting"):
+            return self._keep(state)
         if intent == "decline_meeting":
             return self._decline(state, ctx)
         if intent == "request_callback":
@@ -164,7 +180,7 @@ class BookingTurn:
         return Reply([Message(text, buttons)], {**state, "stage": "asking_zone"})
 
     def _offer(self, state: dict[str, Any], ctx: Context, after: str | None = None) -> Reply:
-        offer = self.service.offer(state["meeting_type"], ctx.facts)
+        offer = self.service.offer(state["meeting_type"], ctx.facts, lead_id=ctx.lead_id)
         zone = ZoneInfo(state["zone"])
         count = self.service.playbook.booking.offer_slots
         candidates = list(offer.slots)
@@ -172,6 +188,9 @@ class BookingTurn:
             later = [s for s in candidates if s.start > datetime.fromisoformat(after)]
             candidates = later or candidates  # wrap around to the start when the list ran out
         state = {**state, "stage": "offered", "route_reason": offer.route_reason}
+        if offer.moving is not None:
+            return self._offer_move(state, offer, candidates, after)
+        state.pop("moving", None)
         if offer.empty:
             return Reply(
                 [
@@ -204,29 +223,116 @@ class BookingTurn:
             },
         )
 
+    def _offer_move(
+        self, state: dict[str, Any], offer: Offer, candidates: list[Slot], after: str | None
+    ) -> Reply:
+        """The lead already has a meeting: offer other times of its rep to move it to."""
+        existing = offer.moving
+        assert existing is not None
+        zone = ZoneInfo(state["zone"])
+        state = {**state, "moving": existing.uid, "meeting_type": offer.meeting_type}
+        text = (
+            f"You already have a {existing.meeting_label} with {existing.rep_name} on "
+            f"{when(existing.start, state['zone'], existing.end)}. "
+        )
+        if not candidates:
+            text += "I can't find another free time right now: use the links in your invite email to move or cancel it."
+            return Reply(
+                [Message(text)],
+                {
+                    **state,
+                    "stage": "booked",
+                    "uid": existing.uid,
+                    "start": existing.start.isoformat(),
+                    "rep_name": existing.rep_name,
+                },
+            )
+        chosen = spread(candidates, self.service.playbook.booking.offer_slots, zone)
+        text += (
+            f"Would you like to move it? These times with {existing.rep_name} are free (in {state['zone']}):"
+        )
+        buttons = [(button_label(s.start, state["zone"]), _choose(s)) for s in chosen]
+        return Reply(
+            [Message(text, [*buttons, OTHER_TIMES, KEEP])],
+            {
+                **state,
+                "offered": [s.key() for s in chosen],
+                "shown_until": max(s.start for s in chosen).isoformat(),
+            },
+        )
+
+    def _keep(self, state: dict[str, Any]) -> Reply:
+        existing = self.service.active_meeting_for(int(state["lead_id"]))
+        if existing is None:
+            return Reply(
+                [Message("Your meeting is no longer booked: say 'book a call' to pick a time.")],
+                {**state, "stage": "declined", "moving": None},
+            )
+        text = (
+            f"No change: your {existing.meeting_label} with {existing.rep_name} stays on "
+            f"{when(existing.start, state['zone'], existing.end)}."
+        )
+        return Reply(
+            [Message(text)],
+            {
+                **state,
+                "stage": "booked",
+                "uid": existing.uid,
+                "start": existing.start.isoformat(),
+                "rep_name": existing.rep_name,
+            },
+        )
+
     def _confirm(self, state: dict[str, Any], ctx: Context, key: str) -> Reply:
         try:
             slot = self.service.slot_from_key(state["meeting_type"], key)
         except BookingError:
             return self._offer(state, ctx)
-        if not self.service.is_free(state["meeting_type"], slot):
+        if not self.service.is_free(state["meeting_type"], slot, ignore_uid=state.get("moving")):
             reply = self._offer(state, ctx)
             reply.messages.insert(0, Message("Sorry, that time was just taken."))
             return reply
         rep = self.service.playbook.booking.rep(slot.rep_email)
+        moment = f"{when(slot.start, state['zone'], slot.end)} with {rep.name if rep else slot.rep_email}"
+        if state.get("moving"):
+            text, yes = f"Move your meeting to {moment}?", ("Yes, move it", "/confirm_slot")
+        else:
+            text, yes = f"{moment}. Shall I book it?", ("Yes, book it", "/confirm_slot")
+        return Reply(
+            [Message(text, [yes, OTHER_TIMES])], {**state, "stage": "confirming", "chosen": slot.key()}
+        )
+
+    def _move(self, state: dict[str, Any], ctx: Context, key: str) -> Reply:
+        try:
+            moved = self.service.reschedule(str(state["moving"]), key)
+        except (SlotTaken, BookingError):
+            reply = self._offer({**state, "chosen": None}, ctx)
+            reply.messages.insert(
+                0, Message("Sorry, that time was just taken. Here are others that are still free.")
+            )
+            return reply
         text = (
-            f"{when(slot.start, state['zone'], slot.end)} with {rep.name if rep else slot.rep_email}. "
-            "Shall I book it?"
+            f"Moved: your {moved.meeting_label} with {moved.rep_name} is now "
+            f"{when(moved.start, state['zone'], moved.end)}. The updated invite is on its way to {ctx.email}."
         )
         return Reply(
-            [Message(text, [("Yes, book it", "/confirm_slot"), OTHER_TIMES])],
-            {**state, "stage": "confirming", "chosen": slot.key()},
+            [Message(text)],
+            {
+                **state,
+                "stage": "booked",
+                "uid": moved.uid,
+                "start": moved.start.isoformat(),
+                "rep_name": moved.rep_name,
+                "moving": None,
+            },
         )
 
     def _book(self, state: dict[str, Any], ctx: Context) -> Reply:
         key = state.get("chosen")
         if not key:
             return self._offer(state, ctx)
+        if state.get("moving"):
+            return self._move(state, ctx, key)
         try:
             booked = self.service.book(
                 sender_id=ctx.sender_id,
@@ -237,7 +343,10 @@ class BookingTurn:
                 visitor_zone=state["zone"],
                 attendee_email=str(ctx.email),
                 attendee_name=ctx.name,
+                asked_for_sales=ctx.asked_for_person,
             )
+        except AlreadyBooked:
+            return self._offer({**state, "chosen": None}, ctx)  # booked meanwhile: offer to move that one
         except (SlotTaken, BookingError):
             reply = self._offer({**state, "chosen": None}, ctx)
             reply.messages.insert(
@@ -317,7 +426,7 @@ class BookingTurn:
             reply = self._offer(state, ctx)
             reply.messages[0].text = "Sorry, I didn't catch a time there. " + reply.messages[0].text
             return reply
-        offer = self.service.offer(state["meeting_type"], ctx.facts)
+        offer = self.service.offer(state["meeting_type"], ctx.facts, lead_id=ctx.lead_id)
         matches = match_slots(preference, slots_in(offer), zone)
         if not matches:
             reply = self._offer(state, ctx)
@@ -331,10 +440,17 @@ class BookingTurn:
         count = self.service.playbook.booking.offer_slots
         picked = matches[:count] if preference.at is not None else spread(matches, count, zone)
         buttons = [(button_label(s.start, state["zone"]), _choose(s)) for s in picked]
+        moving = {"moving": offer.moving.uid, "meeting_type": offer.meeting_type} if offer.moving else {}
         return Reply(
-            [Message(f"These times are free (in {state['zone']}):", [*buttons, OTHER_TIMES, NO_CALL])],
+            [
+                Message(
+                    f"These times are free (in {state['zone']}):",
+                    [*buttons, OTHER_TIMES, KEEP if offer.moving else NO_CALL],
+                )
+            ],
             {
                 **state,
+                **moving,
                 "stage": "offered",
                 "offered": [s.key() for s in picked],
                 "route_reason": offer.route_reason,

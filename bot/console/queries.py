@@ -1,26 +1,94 @@
-"""Every console figure as an SQL aggregation (indexes do the work, Python only formats).
+"""Every console figure, each defined once (the definitions in words: docs/console_figures.md).
 
-Functions take a session (and the tracker store's engine where conversations that never
-reached a lead are counted) and return plain rows: lists of dicts with the same keys the
-tables, charts and CSV exports use.
+- Leads: the leads created in the period (a lead once, however many conversations it had),
+  by their current grade (`in_period`).
+- A lead's source: its first conversation's UTM source, campaign and referrer, "(direct)"
+  without one (first touch, `lead_source`); every lead has exactly one.
+- Meetings booked: meetings of those leads while booked, upcoming or held (`cohort_meetings`,
+  `LIVE`); a reschedule keeps its row, so it counts once; cancelled ones are counted apart.
+- Conversations (started, engaged, per question): Rasa's tracker store, in
+  bot/console/conversations.py.
+
+The funnel counts nothing of its own: it sums the weekly rows, the per-rep meetings and the
+conversation figures, so it cannot disagree with them. Functions take a session and return
+plain rows: lists of dicts with the same keys the tables, charts and CSV exports use.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, case, func, literal, or_, select, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement, Subquery
 
+from bot.console.conversations import ConversationFigures
+from bot.describe import reason_words
 from bot.nurture.requalify import requalification_rate
 from bot.playbook import Playbook
-from bot.store.models import Answer, Conversation, Lead, Meeting
+from bot.questions import labels
+from bot.store.meetings import utc
+from bot.store.models import Conversation, Lead, Meeting
 from bot.vocab import FIELDS, REASONS
 
 Rows = list[dict[str, Any]]
+
+#: The status of a meeting that counts as booked: upcoming or held (cancelled ones are "cancelled").
+LIVE = "booked"
+DIRECT = "(direct)"  # a lead whose first conversation had no UTM source
+NONE = "-"
+
+
+def in_period(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """The leads of a period: created in [start, end)."""
+    return [Lead.created_at >= start, Lead.created_at < end]
+
+
+@dataclass(frozen=True)
+class LeadSource:
+    """A lead's source: its first conversation's UTM source, campaign and referrer (first touch).
+
+    Outer-join `origin` on `joined` onto a query over leads; every lead then has exactly one
+    source, "(direct)" when its first conversation had no UTM source (or it has none).
+    """
+
+    origin: Any
+    joined: ColumnElement[bool]
+    source: ColumnElement[str]
+    campaign: ColumnElement[str]
+    referrer: ColumnElement[str]
+
+
+def lead_source() -> LeadSource:
+    """The one definition of a lead's source (per lead an index look-up: ix_conversations_lead_id)."""
+    origin = aliased(Conversation, name="origin")
+    first = select(func.min(Conversation.id)).where(Conversation.lead_id == Lead.id).scalar_subquery()
+    return LeadSource(
+        origin,
+        origin.id == first,
+        func.coalesce(origin.utm_source, literal(DIRECT)),
+        func.coalesce(origin.utm_campaign, literal(NONE)),
+        func.coalesce(origin.referrer, literal(NONE)),
+    )
+
+
+def cohort_meetings(start: datetime, end: datetime) -> Subquery:
+    """One row per meeting of the period's leads (id, lead_id, rep_email, status, sequence)."""
+    return (
+        select(Meeting.id, Meeting.lead_id, Meeting.rep_email, Meeting.status, Meeting.sequence)
+        .join(Lead, Lead.id == Meeting.lead_id)
+        .where(*in_period(start, end))
+        .subquery("cohort_meetings")
+    )
+
+
+def primary_reason_is(reason: str) -> list[ColumnElement[bool]]:
+    """Leads whose primary disqualification / nurture reason is `reason` (qualified leads have none)."""
+    return [Lead.grade != "qualified", Lead.reasons[0].as_string() == reason]
 
 
 def _week(session: Session, column: Any) -> Any:
@@ -29,151 +97,149 @@ def _week(session: Session, column: Any) -> Any:
     return func.date(column, "weekday 0", "-6 days")  # SQLite: the Monday of the week
 
 
-def funnel(session: Session, tracker: Engine | None, start: datetime, end: datetime) -> Rows:
-    """Started -> engaged -> completed -> qualified -> booked, beside nurture and disqualified."""
-    started = engaged = None
-    if tracker is not None:
-        try:
-            with tracker.connect() as conn:
-                row = conn.execute(
-                    text(
-                        "SELECT COUNT(*), SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) FROM ("
-                        " SELECT sender_id, COUNT(*) AS n FROM events WHERE type_name = 'user'"
-                        " AND timestamp >= :a AND timestamp < :b GROUP BY sender_id) AS s"
-                    ),
-                    {"a": start.timestamp(), "b": end.timestamp()},
-                ).one()
-                started, engaged = int(row[0] or 0), int(row[1] or 0)
-        except (OperationalError, ProgrammingError):
-            pass
-    in_period = and_(Conversation.started_at >= start, Conversation.started_at < end)
-    leads = (
-        select(Lead.id, Lead.grade)
-        .join(Conversation, Conversation.lead_id == Lead.id)
-        .where(in_period)
-        .distinct()
-        .subquery()
-    )
-    completed, qualified, nurture, disqualified = session.execute(
-        select(
-            func.count(),
-            func.sum(case((leads.c.grade == "qualified", 1), else_=0)),
-            func.sum(case((leads.c.grade == "nurture", 1), else_=0)),
-            func.sum(case((leads.c.grade == "disqualified", 1), else_=0)),
-        ).select_from(leads)
-    ).one()
-    booked = session.execute(
-        select(func.count(func.distinct(Meeting.lead_id))).where(
-            Meeting.created_at >= start, Meeting.created_at < end
-        )
-    ).scalar()
+def _mondays(start: datetime, end: datetime) -> list[str]:
+    first: date = start.date() - timedelta(days=start.weekday())
     return [
-        {"step": "conversations started", "count": started},
-        {"step": "engaged (answered a question)", "count": engaged},
-        {"step": "completed qualification", "count": int(completed or 0)},
-        {"step": "qualified", "count": int(qualified or 0)},
-        {"step": "meeting booked", "count": int(booked or 0)},
-        {"step": "nurture", "count": int(nurture or 0)},
-        {"step": "disqualified", "count": int(disqualified or 0)},
+        (first + timedelta(weeks=n)).isoformat()
+        for n in range(((end - timedelta(microseconds=1)).date() - first).days // 7 + 1)
     ]
 
 
-def reasons(session: Session, start: datetime, end: datetime) -> Rows:
-    """Per reason: leads where it is primary, and leads that have it at all.
+def weekly(session: Session, start: datetime, end: datetime) -> Rows:
+    """Per week (its Monday) of the period: leads created, and how many are qualified, nurture, disqualified now.
 
-    One pass over the JSON arrays; a reason appears at most once in a lead's list.
+    Weeks without leads are rows of zeros, so the chart's time axis has no gaps.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        sql = (
-            "SELECT r.value, SUM(CASE WHEN r.n = 1 THEN 1 ELSE 0 END), COUNT(*) FROM leads l"
-            " CROSS JOIN LATERAL jsonb_array_elements_text(CAST(l.reasons AS jsonb)) WITH ORDINALITY AS r(value, n)"
-            " WHERE l.created_at >= :a AND l.created_at < :b AND l.grade != 'qualified' GROUP BY r.value"
-        )
-    else:
-        sql = (
-            "SELECT r.value, SUM(CASE WHEN r.key = 0 THEN 1 ELSE 0 END), COUNT(*)"
-            " FROM leads l, json_each(l.reasons) r"
-            " WHERE l.created_at >= :a AND l.created_at < :b AND l.grade != 'qualified' GROUP BY r.value"
-        )
-    query = text(sql).bindparams(
-        bindparam("a", type_=DateTime(timezone=True)), bindparam("b", type_=DateTime(timezone=True))
-    )
-    counts = {
-        str(r): (int(p or 0), int(a or 0)) for r, p, a in session.execute(query, {"a": start, "b": end}).all()
-    }
-    return [
-        {"reason": r, "primary": counts.get(r, (0, 0))[0], "all": counts.get(r, (0, 0))[1]} for r in REASONS
-    ]
-
-
-def disqualified_share(session: Session, start: datetime, end: datetime) -> Rows:
-    """Per week: leads, disqualified, and the share disqualified."""
     week = _week(session, Lead.created_at)
     rows = session.execute(
         select(
             week.label("week"),
             func.count(),
-            func.sum(case((Lead.grade == "disqualified", 1), else_=0)),
             func.sum(case((Lead.grade == "qualified", 1), else_=0)),
             func.sum(case((Lead.grade == "nurture", 1), else_=0)),
+            func.sum(case((Lead.grade == "disqualified", 1), else_=0)),
         )
-        .where(Lead.created_at >= start, Lead.created_at < end)
+        .where(*in_period(start, end))
         .group_by(week)
-        .order_by(week)
     ).all()
+    counts = {str(w): (int(n), int(q or 0), int(nu or 0), int(d or 0)) for w, n, q, nu, d in rows}
+    for monday in _mondays(start, end):
+        counts.setdefault(monday, (0, 0, 0, 0))
     return [
         {
-            "week": str(w),
-            "leads": int(n),
-            "disqualified": int(d or 0),
-            "qualified": int(q or 0),
-            "nurture": int(nu or 0),
-            "disqualified_pct": round(100 * (d or 0) / n, 1) if n else 0.0,
+            "week": w,
+            "leads": n,
+            "qualified": q,
+            "nurture": nu,
+            "disqualified": d,
+            "disqualified_pct": round(100 * d / n, 1) if n else 0.0,
         }
-        for w, n, d, q, nu in rows
+        for w, (n, q, nu, d) in sorted(counts.items())
+    ]
+
+
+def funnel(weekly_rows: Rows, rep_rows: Rows, conversations: ConversationFigures | None) -> Rows:
+    """Started -> engaged -> completed -> qualified -> meetings booked, beside nurture and disqualified.
+
+    Sums of the weekly rows (leads by grade), the per-rep rows (meetings booked) and the
+    conversation figures; started and engaged are None without the tracker store.
+    """
+
+    def total(rows: Rows, key: str) -> int:
+        return sum(int(r[key]) for r in rows)
+
+    return [
+        {"step": "conversations started", "count": conversations.started if conversations else None},
+        {"step": "engaged (answered a question)", "count": conversations.engaged if conversations else None},
+        {"step": "completed qualification", "count": total(weekly_rows, "leads")},
+        {"step": "qualified", "count": total(weekly_rows, "qualified")},
+        {"step": "meeting booked", "count": total(rep_rows, "booked")},
+        {"step": "nurture", "count": total(weekly_rows, "nurture")},
+        {"step": "disqualified", "count": total(weekly_rows, "disqualified")},
+    ]
+
+
+def reasons(session: Session, start: datetime, end: datetime) -> Rows:
+    """Per reason: the period's nurture and disqualified leads where it is primary, and where it is listed at all.
+
+    One pass over the JSON arrays; a reason appears at most once in a lead's list.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        items: Any = (
+            func.jsonb_array_elements_text(Lead.reasons.cast(JSONB))
+            .table_valued("value", with_ordinality="n")
+            .render_derived(name="r")  # AS r(value, n)
+            .lateral()
+        )
+        primary = items.c.n == 1
+    else:
+        items = func.json_each(Lead.reasons).table_valued("key", "value").alias("r")
+        primary = items.c.key == 0
+    counted = session.execute(
+        select(items.c.value, func.sum(case((primary, 1), else_=0)), func.count())
+        .select_from(Lead)
+        .join(items, true())
+        .where(*in_period(start, end), Lead.grade != "qualified")
+        .group_by(items.c.value)
+    ).all()
+    counts = {str(r): (int(p or 0), int(a or 0)) for r, p, a in counted}
+    return [
+        {
+            "reason": r,
+            "label": reason_words(r),
+            "primary": counts.get(r, (0, 0))[0],
+            "all": counts.get(r, (0, 0))[1],
+        }
+        for r in REASONS
     ]
 
 
 def sources(session: Session, playbook: Playbook, start: datetime, end: datetime) -> Rows:
-    """Per source / campaign / referrer: leads, qualified rate, meetings, cost per qualified lead."""
-    meetings = select(Meeting.lead_id, func.count().label("n")).group_by(Meeting.lead_id).subquery()
-    source = func.coalesce(Conversation.utm_source, literal("(direct)"))
-    campaign = func.coalesce(Conversation.utm_campaign, literal("-"))
-    referrer = func.coalesce(Conversation.referrer, literal("-"))
+    """Per source / campaign / referrer (first touch): leads, qualified, meetings booked, cost per qualified lead."""
+    source = lead_source()
+    meetings = cohort_meetings(start, end)
+    booked = (
+        select(meetings.c.lead_id, func.count().label("n"))
+        .where(meetings.c.status == LIVE)
+        .group_by(meetings.c.lead_id)
+        .subquery("booked")
+    )
+    leads = func.count()
     rows = session.execute(
         select(
-            source,
-            campaign,
-            referrer,
-            func.count(func.distinct(Lead.id)),
-            func.count(func.distinct(case((Lead.grade == "qualified", Lead.id)))),
-            func.coalesce(func.sum(meetings.c.n), 0),
+            source.source,
+            source.campaign,
+            source.referrer,
+            leads,
+            func.sum(case((Lead.grade == "qualified", 1), else_=0)),
+            func.coalesce(func.sum(booked.c.n), 0),
         )
-        .select_from(Conversation)
-        .join(Lead, Lead.id == Conversation.lead_id)
-        .outerjoin(meetings, meetings.c.lead_id == Lead.id)
-        .where(Conversation.started_at >= start, Conversation.started_at < end)
-        .group_by(source, campaign, referrer)
-        .order_by(func.count(func.distinct(Lead.id)).desc())
+        .select_from(Lead)
+        .outerjoin(source.origin, source.joined)
+        .outerjoin(booked, booked.c.lead_id == Lead.id)
+        .where(*in_period(start, end))
+        .group_by(source.source, source.campaign, source.referrer)
+        .order_by(leads.desc(), source.source, source.campaign, source.referrer)
         .limit(200)
     ).all()
     costs = playbook.source_costs
     out = []
-    for src, camp, ref, leads, qualified, booked in rows:
+    for src, camp, ref, n, qualified, n_booked in rows:
+        qualified = int(qualified or 0)
         spend = None
         if camp in costs.per_campaign:
             spend = costs.per_campaign[camp]
         elif src in costs.per_lead:
-            spend = costs.per_lead[src] * leads
+            spend = costs.per_lead[src] * n
         out.append(
             {
                 "source": src,
                 "campaign": camp,
                 "referrer": ref,
-                "leads": int(leads),
-                "qualified": int(qualified),
-                "qualified_rate_pct": round(100 * qualified / leads, 1) if leads else 0.0,
-                "meetings": int(booked),
+                "leads": int(n),
+                "qualified": qualified,
+                "qualified_rate_pct": round(100 * qualified / n, 1) if n else 0.0,
+                "meetings": int(n_booked or 0),
                 "cost": spend,
                 "cost_per_qualified": round(spend / qualified, 2)
                 if spend is not None and qualified
@@ -184,94 +250,59 @@ def sources(session: Session, playbook: Playbook, start: datetime, end: datetime
 
 
 def meetings_per_rep(session: Session, start: datetime, end: datetime) -> Rows:
-    """Per rep: booked, cancelled, rescheduled (sequence > 0 while booked)."""
+    """Per rep, the meetings of the period's leads: booked (upcoming or held), of those rescheduled, and cancelled."""
+    meetings = cohort_meetings(start, end)
+    live = meetings.c.status == LIVE
     rows = session.execute(
         select(
-            Meeting.rep_email,
-            func.count(),
-            func.sum(case((Meeting.status == "booked", 1), else_=0)),
-            func.sum(case((Meeting.status == "cancelled", 1), else_=0)),
-            func.sum(case((and_(Meeting.status == "booked", Meeting.sequence > 0), 1), else_=0)),
+            meetings.c.rep_email,
+            func.sum(case((live, 1), else_=0)),
+            func.sum(case((live & (meetings.c.sequence > 0), 1), else_=0)),
+            func.sum(case((meetings.c.status == "cancelled", 1), else_=0)),
         )
-        .where(Meeting.created_at >= start, Meeting.created_at < end)
-        .group_by(Meeting.rep_email)
-        .order_by(Meeting.rep_email)
+        .group_by(meetings.c.rep_email)
+        .order_by(meetings.c.rep_email)
     ).all()
     return [
-        {
-            "rep": r,
-            "meetings": int(n),
-            "booked": int(b or 0),
-            "cancelled": int(c or 0),
-            "rescheduled": int(m or 0),
-        }
-        for r, n, b, c, m in rows
+        {"rep": r, "booked": int(b or 0), "rescheduled": int(m or 0), "cancelled": int(c or 0)}
+        for r, b, m, c in rows
     ]
 
 
-def _utter(tracker: Engine, alias: str = "") -> str:
-    column = f"{alias}data"
-    if tracker.dialect.name == "postgresql":
-        return f"(CAST({column} AS json) -> 'metadata' ->> 'utter_action')"
-    return f"json_extract({column}, '$.metadata.utter_action')"
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
-def _conversation_counts(
-    tracker: Engine | None, start: datetime, end: datetime
-) -> tuple[dict[str, int], dict[str, int]]:
-    """(utterance -> times said, question -> conversations that stopped there) from Rasa's tracker store."""
-    if tracker is None:
-        return {}, {}
-    said_sql = text(
-        f"SELECT u, COUNT(*) FROM (SELECT {_utter(tracker)} AS u FROM events WHERE type_name = 'bot'"
-        " AND timestamp >= :a AND timestamp < :b) AS said"
-        " WHERE u LIKE 'utter_ask_%' OR u LIKE 'utter_invalid_%' OR u LIKE 'utter_why_%' GROUP BY u"
-    )
-    stopped_sql = text(
-        f"SELECT u, COUNT(*) FROM (SELECT {_utter(tracker, 'e.')} AS u FROM events e JOIN ("
-        "  SELECT sender_id, MAX(id) AS last_ask FROM events WHERE type_name = 'bot'"
-        "  AND data LIKE '%utter_ask_%' AND data NOT LIKE '%utter_ask_rephrase%'"
-        "  AND timestamp >= :a AND timestamp < :b GROUP BY sender_id) l ON e.id = l.last_ask"
-        " WHERE e.sender_id NOT IN (SELECT sender_id FROM events WHERE type_name = 'action'"
-        "  AND action_name = 'action_decide_outcome')) AS stopped GROUP BY u"
-    )
-    params = {"a": start.timestamp(), "b": end.timestamp()}
-    try:
-        with tracker.connect() as conn:
-            said = {str(u): int(n) for u, n in conn.execute(said_sql, params).all() if u}
-            stopped = {str(u): int(n) for u, n in conn.execute(stopped_sql, params).all() if u}
-    except (OperationalError, ProgrammingError):
-        return {}, {}
-    return said, stopped
+def question_health(
+    conversations: ConversationFigures | None, names: Mapping[str, str] | None = None
+) -> Rows:
+    """Per question (bot.vocab.FIELDS, in asking order): asked, answered, declined, stopped here and more.
 
-
-def question_health(session: Session, start: datetime, end: datetime, tracker: Engine | None = None) -> Rows:
-    """Per question: asked, where visitors stopped (drop-off), re-prompts, "why do you ask", answers, declines."""
-    answered = {
-        f: (int(n), int(d or 0))
-        for f, n, d in session.execute(
-            select(Answer.field, func.count(), func.sum(case((Answer.declined, 1), else_=0)))
-            .where(Answer.answered_at >= start, Answer.answered_at < end)
-            .group_by(Answer.field)
-        ).all()
-    }
-    said, stopped = _conversation_counts(tracker, start, end)
+    Also re-prompts, "why do you ask?" and the median time to answer; None without the tracker store.
+    `names` labels the questions (bot.questions.labels of the playbook's registry; the defaults without).
+    """
+    names = names if names is not None else labels()
     out = []
-    for field_name in FIELDS:
-        given, declined = answered.get(field_name, (0, 0))
-        asked = said.get(f"utter_ask_{field_name}", 0)
+    for name in FIELDS:
+        q = conversations.questions[name] if conversations else None
+        median = q.median_seconds() if q else None
         out.append(
             {
-                "question": field_name,
-                "asked": asked if tracker is not None else None,
-                "dropped_off_here": stopped.get(f"utter_ask_{field_name}", 0)
-                if tracker is not None
-                else None,
-                "reprompts": said.get(f"utter_invalid_{field_name}", 0) if tracker is not None else None,
-                "why_asked": said.get(f"utter_why_{field_name}", 0) if tracker is not None else None,
-                "answered": given,
-                "declined": declined,
-                "declined_pct": round(100 * declined / given, 1) if given else 0.0,
+                "question": name,
+                "label": names.get(name, name.replace("_", " ")),
+                "asked": q.asked if q else None,
+                "answered": q.answered if q else None,
+                "declined": q.declined if q else None,
+                "stopped_here": q.stopped_here if q else None,
+                "reprompts": q.reprompts if q else None,
+                "why_asked": q.why_asked if q else None,
+                "median_seconds_to_answer": median,
+                "median_time_to_answer": _duration(median),
             }
         )
     return out
@@ -313,7 +344,7 @@ def leads_page(
     if grade:
         filters.append(Lead.grade == grade)
     if reason:
-        filters.append(Lead.reasons[0].as_string() == reason)
+        filters.extend(primary_reason_is(reason))
     if track:
         filters.append(Lead.nurture_track == track)
     if start:
@@ -330,9 +361,13 @@ def leads_page(
             )
         )
     if source:
-        filters.append(Lead.id.in_(select(Conversation.lead_id).where(Conversation.utm_source == source)))
+        origin = lead_source()
+        query = query.outerjoin(origin.origin, origin.joined)
+        filters.append(origin.source == source)
     if rep:
-        filters.append(Lead.id.in_(select(Meeting.lead_id).where(Meeting.rep_email == rep)))
+        filters.append(
+            Lead.id.in_(select(Meeting.lead_id).where(Meeting.rep_email == rep, Meeting.status == LIVE))
+        )
     query = query.where(*filters)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
     rows = session.execute(
@@ -346,17 +381,17 @@ def leads_page(
             "company": r.company_name,
             "grade": r.grade,
             "score": r.score,
-            "primary_reason": (r.reasons or [None])[0],
+            "primary_reason": None if r.grade == "qualified" else (r.reasons or [None])[0],
             "next_step": r.next_step,
             "track": r.nurture_track,
-            "created_at": r.created_at.isoformat()[:16] if r.created_at else "",
+            "created_at": utc(r.created_at).isoformat(timespec="minutes") if r.created_at else "",
         }
         for r in rows
     ]
 
 
 def upcoming_meetings(session: Session, now: datetime, rep: str | None = None, days: int = 14) -> Rows:
-    """Meetings from now on, per rep, with the time since booking."""
+    """Meetings from now on, in time order, with the time since booking and repeat bookings flagged."""
     query = (
         select(Meeting, Lead.email, Lead.name, Lead.company_name, Lead.score)
         .join(Lead, Lead.id == Meeting.lead_id)
@@ -367,16 +402,16 @@ def upcoming_meetings(session: Session, now: datetime, rep: str | None = None, d
     if rep:
         query = query.where(Meeting.rep_email == rep)
     out = []
-    for meeting, email, name, company, score in session.execute(
-        query.order_by(Meeting.rep_email, Meeting.start_at)
-    ):
+    found = session.execute(query.order_by(Meeting.start_at, Meeting.rep_email, Meeting.id)).all()
+    repeats = repeat_bookings(session, [meeting for meeting, *_ in found])
+    for meeting, email, name, company, score in found:
         created = (
             meeting.created_at if meeting.created_at.tzinfo else meeting.created_at.replace(tzinfo=now.tzinfo)
         )
         out.append(
             {
                 "rep": meeting.rep_email,
-                "start": meeting.start_at.isoformat()[:16],
+                "start": _utc(meeting.start_at).isoformat()[:16],
                 "type": meeting.meeting_type,
                 "lead_id": meeting.lead_id,
                 "email": email,
@@ -385,6 +420,76 @@ def upcoming_meetings(session: Session, now: datetime, rep: str | None = None, d
                 "score": score,
                 "booked_hours_ago": round((now - created).total_seconds() / 3600, 1),
                 "rescheduled": meeting.sequence > 0,
+                "repeat": repeats.get(meeting.id, ""),
             }
         )
+    return out
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _company_key(name: str | None) -> str | None:
+    key = " ".join((name or "").lower().split())
+    return key or None
+
+
+def repeat_bookings(session: Session, meetings: list[Meeting]) -> dict[int, str]:
+    """Meeting id -> why it repeats: the same person booked before, or others at the same company did.
+
+    A company is its name (case and spaces aside) or its email domain (not a free-mail one).
+    Cancelled and past meetings count: three bookings in a month are worth a look either way.
+    """
+    if not meetings:
+        return {}
+    leads = {
+        row.id: row
+        for row in session.execute(
+            select(Lead.id, Lead.email, Lead.company_name, Lead.email_flag).where(
+                Lead.id.in_({m.lead_id for m in meetings})
+            )
+        )
+    }
+    names = {key for row in leads.values() if (key := _company_key(row.company_name))}
+    domains = {
+        row.email.rsplit("@", 1)[1].lower()
+        for row in leads.values()
+        if row.email and "@" in row.email and row.email_flag != "free_mail"
+    }
+    related = or_(
+        Meeting.lead_id.in_(set(leads)),
+        func.lower(func.trim(Lead.company_name)).in_(names) if names else literal(False),
+        *[func.lower(Lead.email).like(f"%@{domain}") for domain in sorted(domains)],
+    )
+    others = session.execute(
+        select(Meeting.id, Meeting.lead_id, Lead.email, Lead.company_name, Lead.email_flag)
+        .join(Lead, Lead.id == Meeting.lead_id)
+        .where(related)
+    ).all()
+
+    def company_of(email: str | None, name: str | None, flag: str | None) -> set[str]:
+        keys = {f"name:{key}"} if (key := _company_key(name)) else set()
+        if email and "@" in email and flag != "free_mail":
+            keys.add(f"domain:{email.rsplit('@', 1)[1].lower()}")
+        return keys
+
+    out: dict[int, str] = {}
+    for meeting in meetings:
+        lead = leads[meeting.lead_id]
+        mine = company_of(lead.email, lead.company_name, lead.email_flag)
+        same_person = sum(1 for o in others if o.lead_id == meeting.lead_id and o.id != meeting.id)
+        same_company = {
+            o.lead_id
+            for o in others
+            if o.lead_id != meeting.lead_id and mine & company_of(o.email, o.company_name, o.email_flag)
+        }
+        notes = []
+        if same_person:
+            notes.append(f"booked {same_person + 1} times by this person")
+        if same_company:
+            count = len(same_company)
+            notes.append(f"{count} other {'person' if count == 1 else 'people'} from this company booked")
+        if notes:
+            out[meeting.id] = "; ".join(notes)
     return out

@@ -3,6 +3,10 @@
 METHOD:REQUEST for a new or moved meeting (same UID, SEQUENCE bumped), METHOD:CANCEL
 for a cancelled one. Times carry the rep's zone (TZID) with its VTIMEZONE definition,
 so every calendar shows them right in the reader's own zone.
+
+The copy written into the rep's own CalDAV calendar (`stored`) has no METHOD (RFC 4791
+forbids it in a stored object) and its attendees say SCHEDULE-AGENT=CLIENT (RFC 6638),
+so the calendar server does not send invitations of its own: Banter's email already did.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class InviteInfo:
     attendee_email: str
     attendee_name: str | None
     cancelled: bool = False
+    location: str | None = None  # the rep's video-meeting link or phone number
+    stored: bool = False  # the copy kept in the rep's own calendar (no METHOD, no server invitations)
 
 
 def _address(email: str, name: str | None, **params: str) -> vCalAddress:
@@ -47,7 +53,9 @@ def build_invite(info: InviteInfo, stamp: datetime | None = None) -> str:
     calendar.add("prodid", "-//Banter//Lead qualification assistant//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "CANCEL" if info.cancelled else "REQUEST")
+    if not info.stored:
+        calendar.add("method", "CANCEL" if info.cancelled else "REQUEST")
+    agent = {"SCHEDULE-AGENT": "CLIENT"} if info.stored else {}
     zone = ZoneInfo(info.zone)
     event = Event()
     event.add("uid", info.uid)
@@ -57,6 +65,8 @@ def build_invite(info: InviteInfo, stamp: datetime | None = None) -> str:
     event.add("dtend", info.end.astimezone(zone))
     event.add("summary", info.summary)
     event.add("description", info.description)
+    if info.location:
+        event.add("location", info.location)
     event.add("status", "CANCELLED" if info.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", _address(info.organizer_email, info.organizer_name))
@@ -68,11 +78,12 @@ def build_invite(info: InviteInfo, stamp: datetime | None = None) -> str:
             ROLE="REQ-PARTICIPANT",
             PARTSTAT="NEEDS-ACTION",
             RSVP="TRUE",
+            **agent,
         ),
     )
     event.add(
         "attendee",
-        _address(info.organizer_email, info.organizer_name, ROLE="CHAIR", PARTSTAT="ACCEPTED"),
+        _address(info.organizer_email, info.organizer_name, ROLE="CHAIR", PARTSTAT="ACCEPTED", **agent),
     )
     calendar.add_component(event)
     calendar.add_missing_timezones()

@@ -68,14 +68,16 @@ BUDGET_WORDS = re.compile(
     re.IGNORECASE,
 )
 NO_BUDGET_RE = re.compile(
-    r"\b(no budget|don'?t have (a |any )?budget|do not have (a |any )?budget|haven'?t (got |set )?(a )?budget|"
+    r"\b(no (real |actual |proper |set |dedicated |specific |formal )?budget|don'?t have (a |any )?(real )?budget|do not have (a |any )?budget|haven'?t (got |set )?(a )?budget|"
     r"zero budget|budget (is )?(not|isn'?t) (approved|set|allocated)|no money|nothing allocated|"
     r"not budgeted|without (a )?budget|nothing('?s| has| is)? (been |yet )?(allocated|set aside|budgeted|earmarked)|"
     r"budget('?s| is) (currently |basically |literally )?(zero|nil|nothing|0)\b|no (money|funds|cash) (set aside|allocated))\b",
     re.IGNORECASE,
 )
 #: As the answer to the budget question: "zero right now", "nothing yet", "nil".
-_NOTHING = re.compile(r"^\W*(?:zero|nothing|nil|none|nada|zilch|\$?0)\b(?!\s*(?:k|,|\.\d))", re.I)
+_NOTHING = re.compile(
+    r"^\W*(?:(?:zero|nothing|nil|none|nada|zilch)\b(?!\s*k\b)|[$€£]?0\b(?!\s*k\b|[,.]\d))", re.I
+)
 #: "calls with people who have no budget": someone else's budget, not the visitor's.
 _OTHERS_BEFORE = re.compile(
     r"(?:\b(?:who|that|which)\s+(?:have|has|had|got)|\bwith|\b(?:people|leads|prospects|buyers|customers|visitors|"
@@ -102,6 +104,12 @@ _CEILING = re.compile(
     re.IGNORECASE,
 )
 _OVER = re.compile(r"\b(over|above|more than|at least|min(imum)?|upwards of|\+|>)\s*$", re.IGNORECASE)
+#: A ceiling said after the amount: "£800 a month max", "5k tops", "20k at the most".
+_CEILING_AFTER = re.compile(
+    r"^\s*(?:(?:a|an|per|/|each|every)\s*(?:year|month|quarter|week|annum|yr|mo)\w*\s*)?,?\s*"
+    r"(?:max(?:imum)?|tops|at (?:the )?most|absolute max(?:imum)?|and no more|no more)\b",
+    re.IGNORECASE,
+)
 
 
 # A currency named once for the whole answer: "seven hundred a month in sterling", "40k, in euros".
@@ -285,7 +293,7 @@ def find_budget(
         currency = currency or _named_currency(converted)
         if _UNDER.search(before[-20:]):
             return _checked(_shape(value / 2, value, currency, period, value / 2), match.span())
-        if _CEILING.search(before[-24:]):
+        if _CEILING.search(before[-24:]) or _CEILING_AFTER.match(converted[match.end() : match.end() + 30]):
             return _checked(_shape(value, value, currency, period, value), match.span())
         if _OVER.search(before[-20:]) or converted[match.end() : match.end() + 1] == "+":
             return _checked(_shape(value, None, currency, period, value), match.span())

@@ -26,6 +26,7 @@ _FUTURE_CUE = re.compile(
     r"employ|become|end up|more than)|(?:we|they|i)'ll\s+(?:be|have|reach|hit|grow|double|hire|need to hire)|"
     r"on (?:track|course|target|pace) (?:to|for)|grow(?:ing|s)? (?:to|into|past|beyond)|scal(?:e|ing) (?:up )?to|"
     r"expand(?:ing)? to|head(?:ed|ing) (?:to|for|towards)|doubl(?:e|ing)|tripl(?:e|ing)|"
+    r"(?:aim|aiming|hope|hoping|shooting|gunning|headed) for|looking to (?:be|hit|reach|grow)|"
     r"(?:hire|hiring|recruit|recruiting|adding|onboarding|bringing on)\b)",
     re.I,
 )
@@ -33,14 +34,16 @@ _NOW = re.compile(
     r"\b(?:now|today|currently|at the moment|right now|at present|presently|these days)\b", re.I
 )
 _HORIZON = re.compile(
-    r"\b(?:in|within|by|over the next|inside)\s+(?:the\s+)?(?:next\s+)?(?:\d+|a|an|a couple of|a few)"
+    r"\b(?:in|within|by|over the next|inside)\s+(?:the\s+)?(?:next\s+)?(?:about\s+|around\s+|roughly\s+|~)?"
+    r"(?:\d+|a|an|a couple of|a few)"
     r"(?:\s*(?:-|–|to|or)\s*\d+)?\s*(?:months?|mos?|years?|yrs?)\b|\bby\s+(?:the\s+end\s+of\s+)?(?:20\d\d|next year)|"
-    r"\bnext year\b|\bin\s+20\d\d\b",
+    r"\bnext year\b|\bin\s+20\d\d\b|\bby\s+(?:the\s+)?(?:end|start|middle|first half|second half|1st half|"
+    r"2nd half|h[12])\s+(?:of\s+)?(?:20\d\d|next year)\b",
     re.I,
 )
 # A head count: a number that is not a duration, an amount, a share, a year or a quarter.
 _HEADCOUNT = re.compile(
-    r"(?<![\w$€£.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?k|\d+)(?!\d)(?P<plus>\s?\+)?"
+    r"(?<![\w$€£.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?k|\d+)(?!\d|st\b|nd\b|rd\b|th\b)(?P<plus>\s?\+)?"
     r"(?!\s*(?:(?:-|–|to|or)\s*\d+\s*)?(?:%|[$€£]|(?:percent|days?|weeks?|wks?|months?|mos?|mths?|mnths?|"
     r"years?|yrs?|quarters?|usd|eur|gbp|dollars?|euros?|pounds?|bucks|m|mm|bn|k|x|times)\b))",
     re.I,

@@ -45,6 +45,12 @@ _PATTERNS = [
         r"organi[sz]ation|org|startup|agency|group|corporation|manufacturer|retailer|practice|consultancy|bank|insurer)\b",
         re.I,
     ),
+    # "the team is 8 but the whole company is about 350": the company, stated as such
+    re.compile(
+        rf"\b(?:whole|entire|overall|wider)\s+(?:company|business|organi[sz]ation|firm|group|org)\s+(?:is|has|employs|"
+        rf"totals?|counts?)\s+{_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?{_TIME_OR_MONEY}",
+        re.I,
+    ),
     # "400 globally, about 60 of them in the UK": the whole company
     re.compile(
         rf"(?P<n>{_N})\s*(?:{_NOUN}\s*)?(?:globally|worldwide|in total|overall|all in|all told|group[- ]wide|company[- ]wide)\b",
@@ -56,7 +62,11 @@ _PATTERNS = [
     re.compile(rf"(?P<a>{_N})\s*\+\s*{_NOUN}", re.I),
     re.compile(rf"(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|staff|man|woman|strong|member)\b", re.I),
     re.compile(rf"(?P<n>{_N})\s*{_NOUN}", re.I),
-    re.compile(rf"\bteam of {_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?{_TIME_OR_MONEY}", re.I),
+    re.compile(
+        rf"\b(?:team|company|agency|firm|business|startup|practice|studio|outfit|consultancy|shop) of {_APPROX}"
+        rf"(?P<n>{_N})(?!\d)(?P<plus>\s?\+)?{_TIME_OR_MONEY}(?!\s*(?:clients|customers|brands|stores|shops|sites|locations))",
+        re.I,
+    ),
     re.compile(rf"\bheadcount (?:of |is |at |around |about |=\s*)*(?P<n>{_N})(?P<plus>\s?\+)?", re.I),
     re.compile(rf"\b(?P<n>{_N}) of us\b", re.I),
     re.compile(

@@ -12,7 +12,8 @@ import re
 
 _SHARE = (
     r"(?:say|tell|share|sharing|answer|answering|disclose|disclosing|reveal|revealing|divulge|give out|give|"
-    r"giving|put a number on|discuss|discussing|get into|go into|saying|telling|specify)"
+    r"giving|put a number on|discuss|discussing|get into|go into|saying|telling|specify|name|naming|"
+    r"hand over|handing over|provide|providing|type|typing|mention|mentioning)"
 )
 _OBJECT = r"(?:\s+(?:it|that|this|those|these|them|our|my|the|any|exact|specific|such|\w+)){0,4}"
 # "we can't tell which leads are serious" describes a problem; "I can't tell you that" refuses.
@@ -32,7 +33,8 @@ _DECLINE = re.compile(
     r"not (?:at liberty|something (?:i|we) (?:can|could|want to) (?:share|disclose|say))|"
     r"not telling|none of your business|mind your own|that'?s (?:private|confidential|personal|sensitive)|"
     r"it'?s (?:private|confidential|sensitive)|(?:is|are) (?:private|confidential|under nda)|under nda|"
-    r"(?:can|could) (?:we|i) skip(?: (?:this|that|it))?|^skip(?: (?:this|that|it|question))?$|^pass$|"
+    r"(?:can|could) (?:we|i) skip(?: (?:this|that|it))?|^(?:please |let'?s |i'?ll )?skip(?: (?:this|that|it|question))?"
+    r"(?: one| question| bit| part)?(?:,? (?:please|thanks|for now))?\W*$|^pass$|"
     r"no comment|decline to (?:say|answer|share)|confidential|need to know basis|pass on (?:this|that)|"
     r"next question"
     r")\b",

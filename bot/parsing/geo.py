@@ -51,6 +51,12 @@ _ALIASES = {
     "espana": "ES", "brasil": "BR", "schweiz": "CH", "suisse": "CH", "österreich": "AT", "nederland": "NL",
     "italia": "IT", "sverige": "SE", "norge": "NO", "danmark": "DK", "polska": "PL", "méxico": "MX",
     "down under": "AU",
+    # Cities as their own people write them.
+    "milano": "IT", "roma": "IT", "torino": "IT", "napoli": "IT", "firenze": "IT", "venezia": "IT",
+    "genova": "IT", "münchen": "DE", "muenchen": "DE", "köln": "DE", "koeln": "DE", "nürnberg": "DE",
+    "wien": "AT", "lisboa": "PT", "praha": "CZ", "warszawa": "PL", "kraków": "PL", "bruxelles": "BE",
+    "brussel": "BE", "genève": "CH", "geneve": "CH", "zürich": "CH", "sevilla": "ES", "den haag": "NL",
+    "göteborg": "SE", "københavn": "DK", "kobenhavn": "DK", "athina": "GR", "bucurești": "RO",
 }  # fmt: skip
 # Abbreviations that are only places in capitals ("LA", not "la").
 _EXACT = {"LA": "US", "L.A.": "US", "SF": "US", "NY": "US", "DC": "US", "D.C.": "US", "HK": "HK", "NZ": "NZ"}
@@ -68,6 +74,7 @@ _DEMONYMS = {
     "israeli": "IL", "emirati": "AE", "saudi": "SA", "singaporean": "SG", "south african": "ZA",
     "nigerian": "NG", "kenyan": "KE", "egyptian": "EG", "moroccan": "MA",
 }  # fmt: skip
+_TWO_WORDS = re.compile(r"^\s*(?:[a-z][\w&/-]*\s+){1,2}(?=[a-z])", re.I)
 _REGION_DEMONYMS = {
     "european": "europe",
     "north american": "north_america",
@@ -254,7 +261,9 @@ def _accept(label: str, span: Any, doc: Doc, requested: bool) -> dict[str, Any] 
         return _result(None, _REGION_WORDS[lowered])
     if label == "DEMONYM":
         short_answer = requested and len(doc) <= 4
-        if short_answer or _COMPANY_WORD.match(after) or _WE_ARE.search(before):
+        # "a Canadian manufacturing company": up to two words between the demonym and the company word
+        described = _COMPANY_WORD.match(after) or _COMPANY_WORD.match(_TWO_WORDS.sub("", after, count=1))
+        if short_answer or described or _WE_ARE.search(before):
             return _result(_DEMONYMS[lowered], None)
         return None
     if label == "TOWN":

@@ -22,7 +22,17 @@ _REQUEST = re.compile(
     rf"(?:{_WANT}) (?:book|get|see|schedule|arrange|set up|have) (?:a |an )?(?:quick |short |live )?"
     r"(?:demo|demonstration|walkthrough|sales call|call with sales)\b|"
     rf"(?:put|get|connect|transfer|hand) me (?:through |over )?(?:to|with) {_PERSON}\b|"
-    r"\bbook (?:me )?(?:a|in a) (?:demo|call with sales)\b)",
+    r"\bbook (?:me )?(?:a|in a) (?:demo|call with sales)\b|"
+    # "book a call with one of your team", "get on a call with an account exec", "hook me up with sales"
+    r"\b(?:book|get on|jump on|hop on|have|set up|arrange|schedule|grab)\s+(?:a |an )?(?:quick |short )?"
+    r"(?:call|chat|meeting|conversation|zoom|video call)\s+with\s+(?:one of\s+)?(?:your |the |a |an )?"
+    r"(?:team|sales|sales team|sales people|salespeople|sales folks|reps?|people|humans?|person|someone|somebody|"
+    r"account exec(?:utive)?s?|aes?|sales ?reps?|experts?|specialists?)\b|"
+    r"\b(?:hook|set|line) (?:me|us) up with (?:someone|somebody|sales|your sales team|a rep|your team|a person)\b|"
+    rf"\b(?:pass|put|send) me (?:over |through )?to {_PERSON}\b|"
+    # the whole message is the request: "a human please", "real person", "agent!"
+    r"^\W*(?:(?:a|an|the|some)\s+)?(?:human|real person|actual person|live agent|agent|operator|person|"
+    r"representative|live person|someone real)(?:\s+(?:please|pls|plz|now))?\W*$)",
     re.I,
 )
 

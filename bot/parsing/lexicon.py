@@ -58,6 +58,7 @@ _WEAK = {
     "auto", "dental", "medical", "foundation", "school", "college", "bank", "banking", "publishing", "streaming",
     "entertainment", "production company", "payments", "hardware", "cloud", "technology", "industrial", "council",
     "podcast", "podcasts", "magazine", "magazines", "fabrication", "machining", "agency", "consultancy",
+    "shops", "farm", "farms", "tours", "broadband", "high street",
 }  # fmt: skip
 _CUE_BEFORE = {
     "we're", "we", "are", "i'm", "im", "our", "my", "a", "an", "in", "at", "for", "into", "small",

@@ -50,6 +50,18 @@ def has_words(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
+#: Surname particles written in lower case when the visitor wrote them so ("Pieter van der Berg").
+_PARTICLES = frozenset("van der den de da di du del della des le la von zu ten ter bin al el dos das".split())
+
+
+def _cased(words: list[str]) -> str:
+    """Each word with a capital first letter, except particles typed in lower case after the first name."""
+    return " ".join(
+        w if i and w in _PARTICLES and i < len(words) - 1 else w[:1].upper() + w[1:]
+        for i, w in enumerate(words)
+    )
+
+
 def parse_name(text: str) -> dict[str, Any] | None:
     """A person's name given as an answer: "Jane Doe", "I'm Jane", "my name is Jane Doe"."""
     text = clean_free_text(text, 120)
@@ -61,7 +73,7 @@ def parse_name(text: str) -> dict[str, Any] | None:
         return None
     if name.lower() in _STOP_WORDS:
         return None
-    full = " ".join(w[:1].upper() + w[1:] for w in words)
+    full = _cased(words)
     return {"full": full, "first": full.split()[0]}
 
 
@@ -82,7 +94,7 @@ def find_explicit_name(text: str) -> tuple[dict[str, Any], tuple[int, int]] | No
         cut.append(word)
     if not cut:
         return None
-    full = " ".join(w[:1].upper() + w[1:] for w in cut[:3])
+    full = _cased(cut[:3])
     return {"full": full, "first": full.split()[0]}, match.span("n")
 
 

@@ -89,6 +89,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "owner",
         re.compile(
             r"\bi sign (?:off )?(?:on )?(?:everything|all of it|the (?:cheques|checks|contracts|deals))\b|"
+            r"\b(?:i'?m|i am) the (?:one|person|guy|woman|man) (?:who|that) signs (?:off )?(?:on )?(?:everything|the "
+            r"(?:cheques|checks|contracts|deals|invoices))\b|"
             r"\bi (?:have|hold|get) the (?:final|last) (?:say|word)\b|\bthe (?:final|last) (?:say|word|decision) is mine\b|"
             r"\bi make (?:all )?the (?:final )?decisions\b|\bi make the final call\b|"
             r"\bi'?m the (?:final |main |only )?decision[- ]maker\b|\bthe buck stops with me\b",
@@ -116,7 +118,7 @@ _DEPARTMENT = set(
 )
 _QUALIFIER = set(
     "senior sr sr. junior jr jr. lead principal staff group associate assistant deputy interim acting executive "
-    "general national area district country head".split()
+    "general national area district country head freelance independent self-employed".split()
 )
 _JOIN = {"and", "&", "/", "+"}
 _SELF = re.compile(
@@ -140,6 +142,8 @@ _NAME_LEAD_IN = re.compile(
     r"\s*(?:(?:i'?m|this is|it'?s)\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:\s+here)?\s*[,-–]\s*(?:the\s+|a\s+|an\s+)?",
 )
 _TOP = ("founder", "c_level", "owner")
+#: Ownership said in the first person ("it's my company", "I own the shop") is the visitor's own, wherever it stands.
+_FIRST_PERSON = re.compile(r"(?:i\b|i'?m\b|it'?s my\b|its my\b|it is my\b|my own\b)", re.I)
 _ACRONYMS = set(
     "ceo cfo cto coo cmo cro cio ciso cpo cdo cco vp svp evp avp sdr bdr ic hr it emea apac dach gtm ux ui qa "
     "crm seo ppc b2b b2c smb cx".split()
@@ -243,7 +247,8 @@ def find_role(text: str, *, requested: bool = False) -> tuple[dict[str, Any], tu
             start, end = _title_span(text, *match.span(), named_after=seniority not in _TOP)
             if seniority in ("founder", "c_level", "owner"):
                 start = min(start, match.start())
-            if not _own(text, start, end, requested):
+            first_person = seniority == "owner" and _FIRST_PERSON.match(text, match.start())
+            if not first_person and not _own(text, start, end, requested):
                 continue
             title = _title(text, (start, end), seniority)
             if pattern is _RULES[-1][1]:

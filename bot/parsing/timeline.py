@@ -33,7 +33,7 @@ _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # f
 
 NO_RUSH = re.compile(
     r"\b(no rush|no hurry|not in a (rush|hurry)|in no (rush|hurry)|whenever|no (fixed |set |specific |real )?"
-    r"(timeline|deadline|timeframe|time frame)|not urgent|no urgency|someday|some day|eventually|at some point|"
+    r"(timeline|deadline|timeframe|time frame)|no (real|big|great|particular|massive) (rush|hurry)|not urgent|no urgency|someday|some day|eventually|at some point|"
     r"not a priority( right now)?|no time pressure|not time[- ]sensitive|not anytime soon|nothing planned|"
     r"not (right )?now|not yet|just (having a |taking a )?look(ing)? around|just browsing|just researching|"
     r"only researching|just exploring)\b",

@@ -24,6 +24,7 @@ from bot.store.models import (
     LeadEvent,
     Meeting,
     MeetingBlock,
+    NurtureSend,
     RepAssignment,
     utcnow,
 )
@@ -51,6 +52,8 @@ class MeetingIn:
     visitor_time_zone: str
     attendee_email: str
     attendee_name: str | None = None
+    asked_for_sales: bool = False  # the visitor asked for a person, sales or a demo
+    booked_at: datetime | None = None  # the booking clock's now (default: the real time)
 
 
 def utc(moment: datetime) -> datetime:
@@ -174,6 +177,7 @@ def book_meeting(*, session: Session, meeting: MeetingIn) -> Meeting:
         attendee_name=meeting.attendee_name,
         status="booked",
         sequence=0,
+        created_at=utc(meeting.booked_at) if meeting.booked_at else utcnow(),
     )
     try:
         with session.begin_nested():
@@ -190,7 +194,12 @@ def book_meeting(*, session: Session, meeting: MeetingIn) -> Meeting:
         lead_id=meeting.lead_id,
         conversation_id=meeting.conversation_id,
         kind="meeting_booked",
-        detail={"uid": meeting.uid, "rep": meeting.rep_email, "start": utc(meeting.start).isoformat()},
+        detail={
+            "uid": meeting.uid,
+            "rep": meeting.rep_email,
+            "start": utc(meeting.start).isoformat(),
+            **({"asked_for_sales": True} if meeting.asked_for_sales else {}),
+        },
     )
     return row
 
@@ -203,14 +212,70 @@ def get_meeting(*, session: Session, uid: str, for_update: bool = False) -> Meet
     return session.execute(query).scalar_one_or_none()
 
 
-def active_meeting(*, session: Session, lead_id: int, meeting_type: str | None = None) -> Meeting | None:
-    """The lead's upcoming booked meeting, if any."""
+def active_meeting(
+    *, session: Session, lead_id: int, meeting_type: str | None = None, now: datetime | None = None
+) -> Meeting | None:
+    """The lead's upcoming booked meeting (not yet over at `now`), if any."""
     query = select(Meeting).where(
-        Meeting.lead_id == lead_id, Meeting.status == "booked", Meeting.end_at > utcnow()
+        Meeting.lead_id == lead_id, Meeting.status == "booked", Meeting.end_at > (now or utcnow())
     )
     if meeting_type:
         query = query.where(Meeting.meeting_type == meeting_type)
     return session.execute(query.order_by(Meeting.start_at).limit(1)).scalar_one_or_none()
+
+
+def lock_lead(*, session: Session, lead_id: int) -> None:
+    """Hold the lead's row until the transaction ends, so two bookings of one lead happen one after the other.
+
+    An UPDATE rather than SELECT ... FOR UPDATE: it also takes SQLite's write lock at once.
+    """
+    session.execute(update(Lead).where(Lead.id == lead_id).values(updated_at=Lead.updated_at))
+
+
+def meeting_sequence(*, session: Session, uid: str) -> int | None:
+    """The meeting's current SEQUENCE (None when there is no such meeting any more)."""
+    value = session.execute(select(Meeting.sequence).where(Meeting.uid == uid)).scalar()
+    return None if value is None else int(value)
+
+
+def booking_flags(*, session: Session, meeting: Meeting) -> list[str]:
+    """What sales should know about how this meeting came about, where the data says so."""
+    flags = []
+    booked = session.execute(
+        select(LeadEvent.detail).where(
+            LeadEvent.lead_id == meeting.lead_id, LeadEvent.kind == "meeting_booked"
+        )
+    ).scalars()
+    if any(isinstance(d, dict) and d.get("uid") == meeting.uid and d.get("asked_for_sales") for d in booked):
+        flags.append("asked for sales")
+    conversations = session.execute(
+        select(func.count()).select_from(Conversation).where(Conversation.lead_id == meeting.lead_id)
+    ).scalar()
+    if int(conversations or 0) > 1:
+        flags.append("returning visitor")
+    reminders = session.execute(
+        select(func.count())
+        .select_from(NurtureSend)
+        .where(
+            NurtureSend.lead_id == meeting.lead_id,
+            NurtureSend.status == "sent",
+            NurtureSend.sent_at <= meeting.created_at,
+        )
+    ).scalar()
+    if int(reminders or 0):
+        flags.append("booked after a reminder")
+    earlier = session.execute(
+        select(func.count())
+        .select_from(Meeting)
+        .where(
+            Meeting.lead_id == meeting.lead_id,
+            Meeting.id != meeting.id,
+            Meeting.created_at <= meeting.created_at,
+        )
+    ).scalar()
+    if int(earlier or 0):
+        flags.append(f"booked before ({int(earlier)} earlier meeting{'s' if int(earlier) > 1 else ''})")
+    return flags
 
 
 def cancel_meeting(*, session: Session, meeting: Meeting, by: str) -> Meeting:

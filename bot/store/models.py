@@ -324,3 +324,19 @@ class PlaybookVersion(Base):
     applied_by = Column(String(100), nullable=False)
     applied_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     changed_grades = Column(JSON, nullable=False, default=dict)
+
+
+class CalendarHealth(Base):
+    """The latest read of a rep's own calendar, for the console: which failed, and since when.
+
+    Written by whichever process read the calendar (bot.booking.calendars.CalendarBusy).
+    """
+
+    __tablename__ = "calendar_health"
+
+    rep_email = Column(String(320), primary_key=True)
+    source = Column(String(500), nullable=False)  # "CalDAV <url>" or the feed's host: never a secret
+    checked_at = Column(DateTime(timezone=True), nullable=False)
+    ok_at = Column(DateTime(timezone=True))  # the last good read
+    failing_since = Column(DateTime(timezone=True))  # None while reads succeed
+    error = Column(Text)

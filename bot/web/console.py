@@ -9,7 +9,6 @@ Personal data never goes to the logs (no access log, no emails in log lines).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -29,13 +28,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.console import queries
+from bot.console import lead_view, meetings_view, queries
 from bot.console.auth import SESSION_SECONDS, LoginThrottle, Sessions, User
+from bot.console.overview import overview_figures
+from bot.describe import reason_words
 from bot.escaping import csv_cell
 from bot.playbook import Playbook, PlaybookError, load_playbook, parse_playbook
 from bot.privacy import erase_person, export_person
+from bot.questions import labels
 from bot.ratelimit import client_address as shared_client_address
 from bot.scoring import score_lead
+from bot.store.calendars import failing_calendars
 from bot.store.meetings import record_event
 from bot.store.models import Lead, NurtureEnrollment, PlaybookVersion
 from bot.store.repository import lead_to_dict, record_score, stored_profile
@@ -233,16 +236,24 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPFound("/console/overview" if request["user"]["r"] == "marketing" else "/console/meetings")
 
 
-OVERVIEW_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "funnel": ("Funnel", [("step", "Step"), ("count", "Count")]),
+#: name -> (title, what it counts, columns shown; the CSV has every key of the rows).
+OVERVIEW_TABLES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
+    "funnel": (
+        "Funnel",
+        "Conversations whose first message is in the period, then the leads created in it and their "
+        "meetings booked (not cancelled).",
+        [("step", "Step"), ("count", "Count")],
+    ),
     "reasons": (
         "Disqualification and nurture reasons",
-        [("reason", "Reason"), ("primary", "Primary"), ("all", "All")],
+        "Nurture and disqualified leads created in the period: the primary reason, and every reason listed.",
+        [("label", "Reason"), ("primary", "Primary"), ("all", "All")],
     ),
     "weekly": (
         "Per week: qualified, nurture, disqualified",
+        "Leads created each week (from its Monday), by their grade now.",
         [
-            ("week", "Week"),
+            ("week", "Week of"),
             ("leads", "Leads"),
             ("qualified", "Qualified"),
             ("nurture", "Nurture"),
@@ -252,6 +263,7 @@ OVERVIEW_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "sources": (
         "Lead sources",
+        "Leads created in the period by the source of their first conversation; meetings booked by them.",
         [
             ("source", "Source"),
             ("campaign", "Campaign"),
@@ -266,48 +278,36 @@ OVERVIEW_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "reps": (
         "Meetings per rep",
-        [
-            ("rep", "Rep"),
-            ("meetings", "Meetings"),
-            ("booked", "Booked"),
-            ("cancelled", "Cancelled"),
-            ("rescheduled", "Rescheduled"),
-        ],
+        "Meetings of the leads created in the period: booked (upcoming or held; of those, rescheduled), "
+        "and cancelled.",
+        [("rep", "Rep"), ("booked", "Booked"), ("rescheduled", "Rescheduled"), ("cancelled", "Cancelled")],
     ),
     "questions": (
         "Per question",
+        "Conversations whose first message is in the period. Asked, answered, declined and stopped here "
+        "count conversations; re-prompts and \u201cwhy do you ask?\u201d count times.",
         [
-            ("question", "Question"),
+            ("label", "Question"),
+            ("asked", "Asked"),
             ("answered", "Answered"),
             ("declined", "Declined"),
-            ("declined_pct", "% declined"),
+            ("stopped_here", "Stopped here"),
+            ("reprompts", "Re-prompts"),
+            ("why_asked", "\u201cWhy do you ask?\u201d"),
+            ("median_time_to_answer", "Median time to answer"),
         ],
     ),
 }
+WIDE_TABLES = ("sources", "questions")
 
 
 async def overview(request: web.Request) -> web.Response:
     """Funnel, reasons, sources, weekly conversion, requalification, meetings per rep, question health."""
     console = request.app[CONSOLE]
     start, end, start_text, end_text = _period(request)
-    playbook = console.playbook()
-    jobs: dict[str, Callable[[Session], Any]] = {
-        "funnel": lambda s: queries.funnel(s, console.tracker, start, end),
-        "reasons": lambda s: queries.reasons(s, start, end),
-        "weekly": lambda s: queries.disqualified_share(s, start, end),
-        "sources": lambda s: queries.sources(s, playbook, start, end),
-        "reps": lambda s: queries.meetings_per_rep(s, start, end),
-        "questions": lambda s: queries.question_health(s, start, end, console.tracker),
-        "requalification": lambda s: queries.requalification(s, start, end)[0],
-    }
-
-    def run(job: Callable[[Session], Any]) -> Any:
-        with console.sessions() as session:  # one session per thread: the queries run side by side
-            return job(session)
-
-    loop = asyncio.get_running_loop()
-    results = await asyncio.gather(*(loop.run_in_executor(None, run, job) for job in jobs.values()))
-    data = dict(zip(jobs, results, strict=True))
+    data = await overview_figures(
+        console.sessions, console.tracker, console.playbook(), start, end, datetime.now(timezone.utc)
+    )
     requal = data.pop("requalification")
     wanted = request.query.get("csv")
     if wanted:
@@ -321,12 +321,14 @@ async def overview(request: web.Request) -> web.Response:
         {
             "name": name,
             "title": title,
+            "note": note,
             "columns": columns,
             "rows": data[name],
             "csv": "/console/overview?" + urlencode({**base, "csv": name}),
             "chart": name in ("funnel", "reasons", "weekly"),
+            "wide": name in WIDE_TABLES,
         }
-        for name, (title, columns) in OVERVIEW_TABLES.items()
+        for name, (title, note, columns) in OVERVIEW_TABLES.items()
     ]
     charts = [
         {
@@ -341,7 +343,7 @@ async def overview(request: web.Request) -> web.Response:
             "name": "reasons",
             "type": "bar",
             "data": {
-                "labels": [r["reason"] for r in data["reasons"]],
+                "labels": [r["label"] for r in data["reasons"]],
                 "datasets": [
                     {"label": "primary", "data": [r["primary"] for r in data["reasons"]]},
                     {"label": "all", "data": [r["all"] for r in data["reasons"]]},
@@ -422,6 +424,7 @@ async def leads(request: web.Request) -> web.Response:
         f=f,
         grades=GRADES,
         reasons=REASONS,
+        reason_words=reason_words,
         page=page,
         size=size,
         csv_url="/console/leads?" + urlencode({**query, "csv": "1"}),
@@ -458,7 +461,10 @@ async def lead(request: web.Request, notice: str | None = None) -> web.Response:
         "console/lead.html",
         title=f"Lead {lead_id}",
         lead=data,
-        criteria=criteria,
+        answers=lead_view.answer_rows(data["answers"], labels(console.playbook().question_registry())),
+        reasons=lead_view.reasons_in_words(data["reasons"]),
+        criteria=[{**c, "name": lead_view.criterion_name(str(c.get("name") or ""))} for c in criteria],
+        events=[{"at": e["at"], **lead_view.event_row(e["kind"], e["detail"])} for e in data["events"]],
         enrolments=enrolments,
         transcript=transcript,
         grades=GRADES,
@@ -540,16 +546,33 @@ async def lead_erase(request: web.Request) -> web.Response:
 
 
 async def meetings(request: web.Request) -> web.Response:
-    """Upcoming meetings per rep with the lead, and per-rep counts."""
+    """Upcoming meetings in time order in the viewer's zone (`tz`), per-rep counts, failing calendars."""
     console = request.app[CONSOLE]
     now = datetime.now(timezone.utc)
+    zone = meetings_view.viewer_zone(request.query.get("tz") or "UTC")
+    if zone is None:
+        raise web.HTTPBadRequest(text="tz must be a time zone like Europe/Berlin")
+    start, end, start_text, end_text = _period(request)  # per rep: the overview's figure for the same days
     with console.sessions() as session:
         upcoming = queries.upcoming_meetings(session, now, rep=request.query.get("rep") or None)
-        per_rep = queries.meetings_per_rep(session, now - timedelta(days=90), now + timedelta(days=30))
+        per_rep = queries.meetings_per_rep(session, start, end)
+        failing = failing_calendars(session=session)
     wanted = request.query.get("csv")
     if wanted in ("upcoming", "per_rep"):
         return _csv(wanted, upcoming if wanted == "upcoming" else per_rep)
-    return _render(request, "console/meetings.html", title="Meetings", upcoming=upcoming, per_rep=per_rep)
+    playbook = console.playbook()
+    return _render(
+        request,
+        "console/meetings.html",
+        title="Meetings",
+        upcoming=meetings_view.local_meetings(upcoming, playbook, zone),
+        per_rep=[{**row, "rep": meetings_view.rep_name(playbook, row["rep"])} for row in per_rep],
+        calendars=meetings_view.calendar_problems(failing, playbook, zone, now),
+        per_rep_from=start_text,
+        per_rep_to=end_text,
+        tz=zone.key,
+        tz_given=bool(request.query.get("tz")),
+    )
 
 
 def _history(session: Session) -> list[dict[str, Any]]:

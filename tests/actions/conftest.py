@@ -87,3 +87,9 @@ Fixed = Callable[[], Any]
 
 def fixed(value: Any) -> Fixed:
     return lambda: value
+
+
+def said(message: dict[str, Any]) -> str | None:
+    """The response a dispatched message stands for: a domain response, or a question's text
+    from the playbook (sent with its `utter_action` name in the metadata)."""
+    return message.get("response") or message.get("utter_action")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from actions.extraction import ActionExtractFields
 from actions.form import ValidateBantForm
 from actions.outcome import ActionDecideOutcome
 from bot.store.repository import get_lead_by_conversation
-from tests.actions.conftest import TODAY, answer, fixed, make_tracker
+from tests.actions.conftest import TODAY, answer, fixed, make_tracker, said
 
 DOMAIN: dict[str, Any] = {"slots": {}, "forms": {"bant_form": {"required_slots": []}}}
 
@@ -138,7 +137,7 @@ async def test_email_reprompts(playbook, value, warned, response, expected) -> N
     tracker = make_tracker(value["email"], requested="email", slots={"freemail_warned": warned})
     result = await form.validate_email(slot, dispatcher, tracker, DOMAIN)
     assert result == expected
-    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert [said(m) for m in dispatcher.messages] == [response]
 
 
 async def test_free_mail_accepted_when_insisted(playbook, dispatcher) -> None:
@@ -157,7 +156,7 @@ async def test_unreadable_budget_gets_specific_reprompt(playbook, dispatcher) ->
         "budget": None,
         "misses": {"budget": 1},
     }
-    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_budget"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_invalid_budget"]
 
 
 @pytest.mark.parametrize(
@@ -176,7 +175,7 @@ async def test_second_unreadable_answer_is_kept_in_the_visitors_words(
     result = await getattr(form, f"validate_{field}")(slot, dispatcher, tracker, DOMAIN)
     assert result[field]["value"] == kept and result[field]["raw"] == "we do interior design"
     assert result[field]["error"] is None and result["misses"] == {}
-    assert [m["response"] for m in dispatcher.messages] == ["utter_noted_as_said"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_noted_as_said"]
 
 
 QUALIFIED_SLOTS = {
@@ -222,7 +221,7 @@ async def test_outcome_qualified_is_stored_and_said(playbook, sessions, dispatch
     assert (
         outcome["saved"] is True and outcome["grade"] == "qualified" and outcome["next_step"] == "book_demo"
     )
-    assert [m["response"] for m in dispatcher.messages] == ["utter_outcome_qualified"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_outcome_qualified"]
     with sessions() as session:
         lead = get_lead_by_conversation(session=session, sender_id="visitor-1")
     assert lead is not None
@@ -267,20 +266,20 @@ async def test_failed_write_is_never_reported_as_success(playbook, dispatcher) -
     )
     events = await action.run(dispatcher, make_tracker(slots=QUALIFIED_SLOTS, active=False), DOMAIN)
     assert slot_events(events)["outcome"]["saved"] is False
-    assert [m["response"] for m in dispatcher.messages] == ["utter_save_failed"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_save_failed"]
 
 
 async def test_explain_why_for_the_open_question(dispatcher) -> None:
     await ActionExplainWhy().run(
         dispatcher, make_tracker("why?", intent="ask_why", requested="budget"), DOMAIN
     )
-    assert [m["response"] for m in dispatcher.messages] == ["utter_why_budget"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_why_budget"]
 
 
 async def test_start_over_resets_every_slot(dispatcher) -> None:
     events = await ActionStartOver().run(dispatcher, make_tracker("start over", intent="start_over"), DOMAIN)
     assert events == [AllSlotsReset()]
-    assert [m["response"] for m in dispatcher.messages] == ["utter_start_over"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_start_over"]
 
 
 def test_slot_set_shape() -> None:
@@ -302,7 +301,7 @@ async def test_a_volunteered_free_mail_address_gets_one_request_for_a_work_email
         "forms": {"bant_form": {"required_slots": ["timeline"]}},
     }
     events = await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_freemail_email"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_freemail_email"]
     assert {"email": None, "freemail_warned": True}.items() <= slot_events(events).items()
     warned = make_tracker(
         "ok", requested="timeline", slots={"email": email, "consent": consent, "freemail_warned": True}
@@ -330,8 +329,8 @@ async def test_the_same_fallback_is_never_sent_twice_in_a_row(dispatcher) -> Non
     third = make_tracker("and Oslo", intent="out_of_scope", requested="budget")
     third.events = [{"event": "user", "text": "x"}, _bot("utter_out_of_scope_again"), third.events[0]]
     events = await ActionDigression().run(dispatcher, third, DOMAIN)
-    said = [m["response"] for m in dispatcher.messages]
-    assert said == ["utter_out_of_scope", "utter_out_of_scope_again", "utter_noted_as_said"]
+    sent = [said(m) for m in dispatcher.messages]
+    assert sent == ["utter_out_of_scope", "utter_out_of_scope_again", "utter_noted_as_said"]
     kept = slot_events(events)["budget"]
     assert kept["raw"] == "and Oslo" and kept["value"] == {"status": "not_understood"}
 
@@ -351,7 +350,7 @@ async def test_a_request_for_a_person_is_recorded_and_acknowledged_once(dispatch
         "a human please", intent="human_handoff", slots={"handoff": {"at": "x", "text": "y"}}
     )
     assert await ActionHandoff().run(dispatcher, again, DOMAIN) == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_human_handoff", "utter_handoff_noted"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_human_handoff", "utter_handoff_noted"]
 
 
 @pytest.mark.parametrize(
@@ -367,7 +366,7 @@ async def test_an_email_that_answers_its_question_is_still_validated(
     tracker.events.append({"event": "slot", "name": "email", "value": email})
     domain = {"slots": {"email": {}}, "forms": {"bant_form": {"required_slots": ["email"]}}}
     events = await ValidateBantForm(playbook=fixed(playbook)).run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert [said(m) for m in dispatcher.messages] == [response]
     assert slot_events(events)["email"] is None
 
 
@@ -432,7 +431,7 @@ async def test_rasas_fallback_never_loops_and_never_drops_the_message(dispatcher
     done = make_tracker("hmm", intent="nlu_fallback", active=False, slots={"outcome": {"saved": True}})
     events = await ActionDefaultFallback().run(dispatcher, done, DOMAIN)
     assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
-    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase", "utter_anything_else"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_ask_rephrase", "utter_anything_else"]
     assert not any(e.get("event") == "rewind" for e in events)
 
 
@@ -444,7 +443,7 @@ async def test_an_unreadable_first_answer_gets_a_specific_reprompt_not_the_same_
     tracker = make_tracker("depends how you count the dental clinics", requested="company_size")
     events = await action.run(dispatcher, tracker, DOMAIN)
     assert "company_size" not in slot_events(events) and "industry" in slot_events(events)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_invalid_company_size"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_invalid_company_size"]
 
 
 async def test_a_correction_inside_one_answer_keeps_the_corrected_value(playbook, dispatcher) -> None:
@@ -461,4 +460,4 @@ async def test_a_demo_request_inside_a_message_of_facts_is_a_handoff(playbook, d
     slots = slot_events(events)
     assert slots["handoff"]["text"].startswith("CMO at a 400-person insurer")
     assert slots["role"]["value"]["seniority"] == "c_level"
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_human_handoff"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_human_handoff"]

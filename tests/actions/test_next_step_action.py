@@ -14,7 +14,7 @@ from actions.outcome import ActionDecideOutcome
 from bot.booking.service import BookingService, Notify
 from bot.links import Links
 from bot.nurture.service import NurtureService
-from tests.actions.conftest import TODAY, answer, fixed, make_tracker
+from tests.actions.conftest import TODAY, answer, fixed, make_tracker, said
 from tests.actions.test_actions import DOMAIN, QUALIFIED_SLOTS, slot_events
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
@@ -120,7 +120,7 @@ async def test_a_message_with_nothing_to_do_still_gets_an_answer(playbook, sessi
         await action.run(dispatcher, make_tracker("yes", intent="affirm", slots=slots, active=False), DOMAIN)
         == []
     )
-    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_anything_else"]
 
 
 async def test_nurture_lead_is_asked_consent_enrolled_and_asked_for_an_introduction(  # type: ignore[no-untyped-def]
@@ -266,7 +266,7 @@ async def test_a_calendar_failure_is_said_not_hidden(playbook, sessions, dispatc
     action = ActionNextStep(booking=fixed(Broken()))
     slots = {**QUALIFIED_SLOTS, "outcome": {"saved": True, "lead_id": 1, "next_step": "book_demo"}}
     assert await action.run(dispatcher, make_tracker(slots=slots, active=False), DOMAIN) == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_failed"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_booking_failed"]
 
 
 async def test_times_typed_while_booking_are_not_taken_as_a_new_timeline(playbook, dispatcher) -> None:  # type: ignore[no-untyped-def]
@@ -289,7 +289,7 @@ async def test_a_name_misread_as_no_is_taken_as_the_name(playbook, dispatcher) -
     assert dispatcher.messages == []
     real_no = make_tracker("no", intent="deny", confidence=0.99, requested="name")
     await ActionRephrase().run(dispatcher, real_no, DOMAIN)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_ask_rephrase"]
 
 
 async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_changed(  # type: ignore[no-untyped-def]
@@ -419,4 +419,4 @@ async def test_a_later_message_of_a_finished_nurture_lead_gets_an_answer(
     tracker = make_tracker("can I book a call after all?", slots=slots, active=False)
     tracker.latest_action_name = "action_decide_outcome"  # the form re-ran and the outcome had nothing new
     assert await action.run(dispatcher, tracker, DOMAIN) == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
+    assert [said(m) for m in dispatcher.messages] == ["utter_anything_else"]

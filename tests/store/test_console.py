@@ -156,8 +156,9 @@ async def test_every_metric_against_hand_computed_numbers(console: Any) -> None:
     assert sources[("(direct)", "-")]["leads"] == "1" and sources[("linkedin", "abm-q4")]["cost"] == "65.0"
     reps = await table("reps")
     assert [(r["rep"], r["booked"]) for r in reps] == [("dana@banter.example.com", "1")]
-    questions = {r["question"]: (r["answered"], r["declined"]) for r in await table("questions")}
-    assert questions["budget"] == ("4", "0") and questions["role"] == ("4", "4")
+    # per-question figures count conversations in Rasa's tracker store (none here: see the test below)
+    questions = {r["question"]: (r["asked"], r["answered"], r["declined"]) for r in await table("questions")}
+    assert questions["budget"] == ("", "", "") and questions["role"] == ("", "", "")
     requal = rows(await (await client.get("/console/overview", params={**base, "csv": "requalification"})).text())
     assert requal == [{"nurtured": "2", "requalified": "1", "rate": "0.5"}]
     page = await client.get("/console/overview", params=base)
@@ -230,37 +231,37 @@ def test_console_users_come_from_the_environment() -> None:
 
 def test_question_health_from_the_tracker_store(engine) -> None:  # type: ignore[no-untyped-def]
     """Rasa's events table (same shape as Rasa's SQL tracker store) on the backend under test."""
-    import json as json_lib
-
-    from sqlalchemy import text
-
+    from bot.console.conversations import conversation_figures
     from bot.console.queries import question_health
+    from tests.store.tracker_events import TrackerWriter
 
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                          "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-                          "action_name VARCHAR(255), data TEXT)"))
-        stamp = NOW.timestamp()
-        events = [
-            ("a", "bot", None, "utter_ask_need"), ("a", "bot", None, "utter_ask_role"),
-            ("a", "bot", None, "utter_invalid_role"), ("a", "bot", None, "utter_why_role"),
-            ("a", "bot", None, "utter_ask_rephrase"), ("a", "bot", None, "utter_ask_role"),
-            ("b", "bot", None, "utter_ask_need"), ("b", "bot", None, "utter_ask_role"),
-            ("b", "bot", None, "utter_ask_budget"), ("b", "action", "action_decide_outcome", None),
-            ("c", "bot", None, "utter_ask_need"),
-        ]
-        for n, (sender, kind, action, utter) in enumerate(events, start=1):
-            data = {"event": kind, "text": "x", "metadata": {"utter_action": utter} if utter else {}}
-            conn.execute(text("INSERT INTO events (id, sender_id, type_name, timestamp, action_name, data) "
-                              "VALUES (:i, :s, :k, :t, :a, :d)"),
-                         {"i": n, "s": sender, "k": kind, "t": stamp + n, "a": action, "d": json_lib.dumps(data)})
-    with session_factory(engine)() as s:
-        health = {r["question"]: r for r in question_health(s, NOW - timedelta(days=1), NOW + timedelta(days=1),
-                                                             engine)}
-    assert (health["need"]["asked"], health["need"]["dropped_off_here"]) == (3, 1)  # c stopped at need
-    assert (health["role"]["asked"], health["role"]["dropped_off_here"]) == (3, 1)  # a stopped at role
-    assert (health["role"]["reprompts"], health["role"]["why_asked"]) == (1, 1)
-    assert health["budget"]["dropped_off_here"] == 0  # b finished
+    start = NOW - timedelta(hours=3)
+    t = TrackerWriter(engine, start)
+    # a: need answered; role: not understood, "why do you ask?", not understood again -> stopped at role
+    t.user("a", 0, "hi", "greet")
+    t.ask("a", 1, "need")
+    t.answer("a", 5, "need", "qualify leads", next_field="role")
+    t.answer("a", 20, "role", "hmm", error="not a role")
+    t.why("a", 30, "role")
+    t.rephrase("a", 40, "role")
+    # b: answers need and role, declines budget, finishes
+    t.user("b", 0, "hi", "greet")
+    t.ask("b", 1, "need")
+    t.answer("b", 11, "need", "book meetings", next_field="role")
+    t.answer("b", 21, "role", "CEO", next_field="budget")
+    t.answer("b", 30, "budget", "rather not say", declined=True)
+    t.outcome("b", 31)
+    # c: stopped at need
+    t.user("c", 0, "hi", "greet")
+    t.ask("c", 1, "need")
+    figures = conversation_figures(engine, NOW - timedelta(days=1), NOW + timedelta(days=1), NOW)
+    health = {r["question"]: r for r in question_health(figures)}
+    assert (health["need"]["asked"], health["need"]["answered"], health["need"]["stopped_here"]) == (3, 2, 1)
+    assert (health["role"]["asked"], health["role"]["answered"], health["role"]["stopped_here"]) == (2, 1, 1)
+    assert (health["role"]["reprompts"], health["role"]["why_asked"]) == (2, 1)  # the "why" re-ask is no re-prompt
+    assert (health["budget"]["asked"], health["budget"]["declined"], health["budget"]["stopped_here"]) == (1, 1, 0)
+    assert health["need"]["median_seconds_to_answer"] == 7.0  # 4 s (a) and 10 s (b)
+    assert figures is not None and (figures.started, figures.engaged) == (3, 2)
 
 
 def test_what_if_in_worker_processes_matches_one_process(engine) -> None:  # type: ignore[no-untyped-def]

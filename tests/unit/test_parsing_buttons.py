@@ -6,10 +6,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-import yaml
 
-from bot.extract import PARSED, extract_fields
+from bot.extract import extract_fields
+from bot.playbook import load_playbook
+from bot.questions import PARSED
 from bot.settings import PROJECT_ROOT
+
+FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml"
 
 TODAY = date(2026, 11, 24)
 
@@ -22,12 +25,19 @@ def answer(text: str, field: str) -> dict[str, Any]:
     return value
 
 
+#: Visitors from these countries see budget buttons in their own currency.
+COUNTRIES = (None, "DE", "GB", "CH", "CA", "AU", "US")
+
+
 def _buttons() -> list[tuple[str, str]]:
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    """Every button of a parsed question, as the playbook's registry builds it, in every currency."""
+    registry = load_playbook(FIXTURE).question_registry()
     pairs = []
     for field in PARSED:
-        for variant in domain["responses"].get(f"utter_ask_{field}", []):
-            pairs += [(field, str(button["payload"])) for button in variant.get("buttons", [])]
+        for country in COUNTRIES:
+            pairs += [(field, button.payload) for button in registry.ask(field, country=country).buttons]
+    pairs = list(dict.fromkeys(pairs))
+    assert len(pairs) > 30 and any(field == "budget" and "€" in payload for field, payload in pairs)
     return pairs
 
 
@@ -58,6 +68,8 @@ def test_budget_buttons(payload: str, expected: dict[str, Any]) -> None:
     ("payload", "expected"),
     [
         ("1-10 employees", {"min": 1, "max": 10, "employees": 6}),
+        ("1-9 employees", {"min": 1, "max": 9, "employees": 5}),
+        ("10-50 employees", {"min": 10, "max": 50, "employees": 30}),
         ("11-50 employees", {"min": 11, "max": 50, "employees": 31}),
         ("51-200 employees", {"min": 51, "max": 200, "employees": 126}),
         ("201-1000 employees", {"min": 201, "max": 1000, "employees": 601}),

@@ -83,8 +83,18 @@ def test_declined_scores_as_unknown_not_worst_case(playbook: Playbook) -> None:
     ],
 )
 def test_budget_rules(playbook: Playbook, budget: dict[str, Any], status: str, reason: str | None) -> None:
-    result = criterion(score_lead(buyer(budget=budget), playbook, today=TODAY), "budget")
+    american = {"country": "US", "region": "north_america"}  # no currency said: the playbook's (USD)
+    result = criterion(score_lead(buyer(budget=budget, country=american), playbook, today=TODAY), "budget")
     assert (result.status, result.reason_code) == (status, reason)
+
+
+def test_an_amount_without_currency_is_in_the_visitors_own_currency(playbook: Playbook) -> None:
+    # "9,500" from a visitor in Germany is euros (10,260 USD: meets); from the US it is dollars (below).
+    budget = {"status": "amount", "annual_amount": 9500, "currency": None}
+    german = criterion(score_lead(buyer(budget=budget), playbook, today=TODAY), "budget")
+    assert german.status == "met" and "taken as EUR" in german.reason
+    japan = {"country": "JP", "region": "asia"}  # no rate for yen: the playbook's currency
+    assert criterion(score_lead(buyer(budget=budget, country=japan), playbook, today=TODAY), "budget").status == "partial"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,178 @@
+"""Classes of misunderstanding found by the blind v8 slice, each pinned with our own sentences."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.extract import extract_fields
+from bot.flow import free_text_allowed
+from bot.parsing.decline import is_decline
+from bot.parsing.handoff import asks_for_a_person
+from bot.parsing.knockout import detect_knockout
+from bot.parsing.names import parse_name
+
+TODAY = date(2026, 11, 25)
+
+
+def values(text: str, requested: str | None = None) -> dict[str, Any]:
+    return {k: v.value for k, v in extract_fields(text, today=TODAY, requested=requested).items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        ("we're a digital marketing agency", "marketing_advertising"),
+        ("small creative agency in Bristol", "marketing_advertising"),
+        ("it's an SEO agency", "marketing_advertising"),
+        ("a boutique consultancy", "professional_services"),
+        ("we're a building society", "banking"),
+        ("we run a chain of shops in the north", "retail"),
+        ("we're a holiday company", "travel"),
+        ("internet service provider", "telecom"),
+        ("we own two dairy farms", "agriculture"),
+        ("we build wind farms", "energy"),
+    ],
+)
+def test_industry_words(text: str, industry: str) -> None:
+    assert values(text, "industry")["industry"] == {"industry": industry}
+
+
+def test_a_farm_of_servers_is_not_agriculture() -> None:
+    assert values("we host a server farm", "industry")["industry"] == {"industry": "software"}
+
+
+@pytest.mark.parametrize(
+    ("text", "employees"),
+    [
+        ("sales is 12 people but the whole company is around 900", 900),
+        ("a consultancy of 45 in Leeds", 45),
+        ("we're a studio of 8", 8),
+    ],
+)
+def test_company_size_said_of_the_company(text: str, employees: int) -> None:
+    assert values(text, "company_size")["company_size"]["employees"] == employees
+
+
+def test_an_agency_of_clients_is_not_a_head_count() -> None:
+    assert "company_size" not in values("we're an agency of 300 clients")
+
+
+def test_growth_aimed_for_is_a_growth_plan() -> None:
+    found = values("5 of us now, shooting for 25 within about 18 months", "company_size")
+    assert found["company_size"]["employees"] == 5
+    assert found["growth_plan"]["expected_employees"] == 25 and found["growth_plan"]["within_months"] == 18
+
+
+def test_an_ordinal_is_not_a_head_count() -> None:
+    found = values("VP Marketing, 400 staff, we want it live in the 2nd half of next year")
+    assert "growth_plan" not in found and found["timeline"]["date"] == "2027-12-31"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nil, we're self-funded", {"status": "no_budget"}),
+        ("there's no proper budget for it", {"status": "no_budget"}),
+        ("€1,500 a month tops", {"amount": 1500, "amount_max": 1500, "currency": "EUR"}),
+        ("30k per year at the most", {"amount": 30000, "amount_max": 30000, "period": "year"}),
+    ],
+)
+def test_budget_classes(text: str, expected: dict[str, Any]) -> None:
+    budget = values(text, "budget")["budget"]
+    assert all(budget[k] == v for k, v in expected.items()), budget
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "let's skip this one please",
+        "I'd rather not give my email at this stage",
+        "prefer not to name the company yet",
+        "rather not mention our budget",
+    ],
+)
+def test_declines(text: str) -> None:
+    assert is_decline(text)
+
+
+@pytest.mark.parametrize("text", ["we'd rather not leave hubspot", "skip the busywork of qualifying"])
+def test_not_declines(text: str) -> None:
+    assert not is_decline(text)
+
+
+def test_no_big_rush_is_no_rush() -> None:
+    assert values("no big hurry honestly", "timeline")["timeline"]["status"] == "no_rush"
+
+
+@pytest.mark.parametrize(
+    ("text", "date_"),
+    [
+        ("we're recruiting like mad this year, we'd want it live by March", "2027-03-31"),
+        ("we grew a lot in 2025 and need something in place next quarter", "2027-03-31"),
+    ],
+)
+def test_a_time_said_about_something_else_is_not_the_timeline(text: str, date_: str) -> None:
+    assert values(text)["timeline"]["date"] == date_
+
+
+def test_hiring_this_year_alone_gives_no_timeline() -> None:
+    assert "timeline" not in values("we're hiring a lot this year, leads are piling up", "need")
+
+
+@pytest.mark.parametrize(
+    ("text", "seniority"),
+    [
+        ("honestly I'm the person who signs the contracts", "owner"),
+        ("we're about 20, it's my company, based in Cork", "owner"),
+        ("independent consultant based in Oslo", "consultant"),
+    ],
+)
+def test_roles(text: str, seniority: str) -> None:
+    assert values(text)["role"]["seniority"] == seniority
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("we're 30 people in München", "DE"),
+        ("office in Lisboa", "PT"),
+        ("VP Ops at a Swiss medical devices firm", "CH"),
+    ],
+)
+def test_places(text: str, country: str) -> None:
+    assert values(text)["country"]["country"] == country
+
+
+def test_surname_particles_stay_as_typed() -> None:
+    assert parse_name("Lotte de Vries")["full"] == "Lotte de Vries"
+    assert parse_name("anna van dijk")["full"] == "Anna van Dijk"
+
+
+def test_a_vacancy_for_a_role_is_a_job_seeker() -> None:
+    assert detect_knockout("is there a vacancy for a junior marketer?") == {"kind": "job_seeker"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could I book a call with one of your reps?",
+        "can we jump on a call with your sales people",
+        "set me up with someone from sales",
+        "a real person please",
+    ],
+)
+def test_requests_for_a_person(text: str) -> None:
+    assert asks_for_a_person(text)
+
+
+@pytest.mark.parametrize("text", ["Bridge Connect", "we book calls with our own clients", "Human Touch Ltd"])
+def test_not_requests_for_a_person(text: str) -> None:
+    assert not asks_for_a_person(text)
+
+
+def test_a_company_name_that_sounds_like_a_handoff_is_the_answer() -> None:
+    assert free_text_allowed("human_handoff", 0.9, "Bridge Connect", requested="company_name")
+    assert not free_text_allowed("human_handoff", 0.9, "a real person please", requested="company_name")
