@@ -141,6 +141,16 @@ def _answered_by_latest_message(tracker: Tracker) -> bool:
     return False
 
 
+def _set_since_latest_message(tracker: Tracker, slot: str) -> bool:
+    """True when `slot` was set after the visitor's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot and event.get("value"):
+            return True
+    return False
+
+
 #: Replies to a message we could not use, and their way-out variants (skip / talk to a person).
 _AGAIN = {
     "utter_ask_rephrase": "utter_ask_rephrase_again",
@@ -300,6 +310,8 @@ class ActionHandoff(Action):
         named = tracker.get_slot("requested_slot") in NAMED
         if named and _answered_by_latest_message(tracker) and not asks_for_a_person(text):
             return []  # "Savanna Connect" answered the company question: not a request for a person
+        if _set_since_latest_message(tracker, "handoff"):
+            return []  # action_extract_fields recorded and acknowledged this very request
         events: list[EventType] = [] if already else [SlotSet("handoff", handoff_request(text))]
         if outcome.get("saved"):
             return events  # the outcome is said again with the request, and the next step honours it

@@ -21,8 +21,8 @@ from actions import deps
 from actions.answers import answer_slot, handoff_request, times_asked, yes_no_slot
 from actions.asking import say_reprompt
 from bot.booking.conversation import is_active
-from bot.extract import MAX_CHARS, extract_fields
-from bot.flow import SURE, free_text_allowed, head_count, unparsed_answer, yes_or_no
+from bot.extract import MAX_CHARS, extract_fields, speaks_of_buying
+from bot.flow import NAMED, SURE, free_text_allowed, head_count, unparsed_answer, yes_or_no
 from bot.needs import resolve_need_choice
 from bot.nurture.conversation import is_active as followup_active
 from bot.parsing.handoff import asks_for_a_person
@@ -49,6 +49,9 @@ NEEDS_A_CUE = ("role", "company_size", "industry", "country", "budget", "timelin
 
 #: Messages that ask for something rather than answer: never kept as the answer to a question.
 EXPLICIT_REQUESTS = ("ask_why", "human_handoff", "start_over", "bot_challenge", "request_callback")
+#: Intents that ask for a person or a call (suggest_time is left out: "in December please" answers
+#: the timeline question; a time to meet said in words is caught by asks_for_a_person).
+HANDOFF_INTENTS = ("human_handoff", "request_callback")
 
 #: Intents whose text still describes a need when the need question is open
 #: ("we need payroll software" sounds out of scope, but it is the visitor's answer).
@@ -86,6 +89,9 @@ class ActionExtractFields(Action):
         if is_active(tracker.get_slot("booking")) or followup_active(tracker.get_slot("followup")):
             return []  # "next Tuesday" while picking a meeting time is not a new timeline
         playbook = self._playbook()
+        # Rasa drops messages sent by a slot-mapping action: what this turn must say is held in
+        # the `notices` slot and said by action_validate_slot_mappings (actions/notices.py).
+        held = CollectingDispatcher()
 
         events: list[EventType] = []
         yes_no = None
@@ -146,17 +152,30 @@ class ActionExtractFields(Action):
             )
             if kept is not None:
                 events.append(SlotSet(str(requested), kept))
-            elif requested in PARSED and allowed and not is_question(text) and text.strip():
-                # Never the same question again without a word: say what we could not read.
-                say_reprompt(dispatcher, playbook, str(requested))
+            elif (
+                requested in PARSED
+                and allowed
+                and not any(tracker.get_slot(field) for field in found)
+                and not is_question(text)
+                and text.strip()
+            ):
+                # Never the same question again without a word: say what we could not read
+                # (a correction of an earlier answer is acknowledged as such instead).
+                say_reprompt(held, playbook, str(requested))
+        confident = float(intent.get("confidence") or 0.0) >= SURE
+        kept_as_name = requested in NAMED and str(requested) in found and not asks_for_a_person(text)
         if (
-            intent_name not in ("human_handoff", "request_callback")
-            and not tracker.get_slot("handoff")
-            and asks_for_a_person(text)
+            not tracker.get_slot("handoff")
+            and not kept_as_name
+            and ((intent_name in HANDOFF_INTENTS and confident) or asks_for_a_person(text))
         ):
-            # "..., can I get a demo with someone?" inside a message full of facts: honoured like a handoff.
+            # A request for a person, a callback or a meeting time is recorded here, whatever else the
+            # message says: when it also answers a question the form takes the answer and the rules
+            # for the intent never run ("can someone ring me tomorrow?" must not be lost).
             events.append(SlotSet("handoff", handoff_request(text)))
-            dispatcher.utter_message(response="utter_human_handoff")
+            held.utter_message(response="utter_human_handoff")
+            if not speaks_of_buying(text):
+                found.pop("timeline", None)  # "ring me tomorrow" is when to call, not when to buy
         # Several facts from one message are read back before the outcome (bot/readback.py).
         multi = len(set(found) - {"knockout", "email", "name"}) >= MULTI_FACT
         for field, extracted in found.items():
@@ -179,6 +198,8 @@ class ActionExtractFields(Action):
                 # form's validation action announces it (see actions/form.py).
                 slot["corrected_from"] = previous.get("value")
             events.append(SlotSet(field, slot))
+        if held.messages:
+            events.append(SlotSet("notices", held.messages))
         return events
 
     @staticmethod

@@ -79,14 +79,22 @@ _BUDGET_PERIOD = re.compile(
 
 #: A time said about something other than buying ("we're hiring fast this year", "we raised in
 #: March", "founded in 2019"), unless the same clause also speaks of going live or buying.
+_BUYING = (
+    r"\b(?:live|launch(?:ing)? (?:it|this|the tool)|roll(?:ing)? (?:it |this )?out|up and running|in place|"
+    r"implement|start using|switch|buy|purchas|sign|decid|need (?:it|this|something)|deploy)"
+)
 _OTHER_EVENT = re.compile(
-    r"^(?!.*\b(?:live|launch(?:ing)? (?:it|this|the tool)|roll(?:ing)? (?:it |this )?out|up and running|in place|"
-    r"implement|start using|switch|buy|purchas|sign|decid|need (?:it|this|something)|deploy)).*"
+    rf"^(?!.*{_BUYING}).*"
     r"\b(?:hiring|recruiting|hired|grew|growing|expanding|expanded|raised|raising|founded|launched|started the company|"
     r"opened|moved|relocat|fundrais)",
     re.I,
 )
 _CLAUSE_END = re.compile(r"[.;!?\n]|,\s+|\s+(?:and|but|so|while|whereas)\s+", re.I)
+
+
+def speaks_of_buying(text: str) -> bool:
+    """True when the message says when they want to go live or buy ("live by March", "in place by Q1")."""
+    return bool(re.search(_BUYING, text, re.I))
 
 
 def _clause_span(text: str, span: tuple[int, int]) -> tuple[int, int]:

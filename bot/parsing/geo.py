@@ -51,7 +51,9 @@ _ALIASES = {
     "espana": "ES", "brasil": "BR", "schweiz": "CH", "suisse": "CH", "österreich": "AT", "nederland": "NL",
     "italia": "IT", "sverige": "SE", "norge": "NO", "danmark": "DK", "polska": "PL", "méxico": "MX",
     "down under": "AU",
-    # Cities as their own people write them.
+}  # fmt: skip
+# Cities as their own people write them, beside geonames' English names ("Milano", "München").
+_LOCAL_CITY_NAMES = {
     "milano": "IT", "roma": "IT", "torino": "IT", "napoli": "IT", "firenze": "IT", "venezia": "IT",
     "genova": "IT", "münchen": "DE", "muenchen": "DE", "köln": "DE", "koeln": "DE", "nürnberg": "DE",
     "wien": "AT", "lisboa": "PT", "praha": "CZ", "warszawa": "PL", "kraków": "PL", "bruxelles": "BE",
@@ -167,6 +169,8 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str,
                 cities[spelling] = (row["population"], row["countrycode"])
     for state in gc.get_us_states().values():
         cities.setdefault(state["name"], (10**9, "US"))
+    for local, iso in _LOCAL_CITY_NAMES.items():
+        cities.setdefault(local.title(), (10**8, iso))
     # "Paris, Texas", "Austin, TX", "London, Ontario": a state or province after a city.
     subdivisions: dict[str, str] = {}
     for code in _QUALIFIER_SUBDIVISIONS:

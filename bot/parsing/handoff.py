@@ -30,6 +30,13 @@ _REQUEST = re.compile(
     r"account exec(?:utive)?s?|aes?|sales ?reps?|experts?|specialists?)\b|"
     r"\b(?:hook|set|line) (?:me|us) up with (?:someone|somebody|sales|your sales team|a rep|your team|a person)\b|"
     rf"\b(?:pass|put|send) me (?:over |through )?to {_PERSON}\b|"
+    # a callback: "can someone just ring me tomorrow", "have someone call me back"
+    r"\b(?:can|could|would|will) (?:someone|somebody|you|a rep|your team|one of you|sales)(?: just| please)? "
+    r"(?:ring|call|phone|email|contact|reach out to|get back to) me\b|"
+    r"\b(?:ring|call|phone) me (?:back|tomorrow|later|today|instead|on)\b|"
+    r"\b(?:get|have) (?:someone|somebody|a rep|sales) (?:to )?(?:call|ring|phone|email|contact) me\b|"
+    r"\bcall ?back (?:please|would be|instead)\b|"
+    r"\b(?:i'?d|we'?d) (?:like|prefer|rather have) a call ?back\b|"
     # the whole message is the request: "a human please", "real person", "agent!"
     r"^\W*(?:(?:a|an|the|some)\s+)?(?:human|real person|actual person|live agent|agent|operator|person|"
     r"representative|live person|someone real)(?:\s+(?:please|pls|plz|now))?\W*$)",

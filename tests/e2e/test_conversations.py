@@ -180,3 +180,24 @@ def test_odd_numbers_never_crash(assistant: Assistant) -> None:
     for message in ["1e9", "½", "٣٠٠", "0x1F", "-5", "10^6", "∞"]:
         replies = assistant.say("e2e-odd-numbers", message)
         assert replies and not any("Traceback" in r for r in replies), message
+
+
+def test_requests_and_reprompts_said_by_the_extractor_reach_the_visitor(assistant: Assistant) -> None:
+    # Rasa drops a slot-mapping action's own messages: these are held and said by
+    # action_validate_slot_mappings, so the visitor hears them (they were silent before).
+    conversation = assistant.converse(
+        {**BUYER, "email": "lee@initech.com", "name": "Lee Park"},
+        interject={
+            "company_size": ["depends how you count the dental clinics"],
+            "budget": ["can someone just ring me tomorrow instead?"],
+        },
+    )
+    by_slot = {slot: replies for slot, _, replies in conversation.interjections}
+    assert any(reply.startswith("Sorry, I couldn't read a number of people") for reply in by_slot["company_size"])
+    assert any("get you to our team" in reply for reply in by_slot["budget"]), by_slot["budget"]
+    lead = assistant.lead(conversation.sender)
+    assert lead is not None
+    assert not lead["answers"]["timeline"]["raw"].startswith("can someone")  # "tomorrow" was when to call
+    # the request is honoured at the outcome: times are offered or a callback is recorded
+    offered = any("times" in line for line in conversation.transcript)
+    assert offered or assistant.callback_requests(lead["id"]), conversation.transcript

@@ -140,6 +140,8 @@ def test_roles(text: str, seniority: str) -> None:
         ("we're 30 people in München", "DE"),
         ("office in Lisboa", "PT"),
         ("VP Ops at a Swiss medical devices firm", "CH"),
+        ("CMO of a Zurich insurer", "CH"),  # geonames' own name typed without its accent, beside local names
+        ("team lead at a Krakow software house", "PL"),
     ],
 )
 def test_places(text: str, country: str) -> None:
@@ -162,13 +164,18 @@ def test_a_vacancy_for_a_role_is_a_job_seeker() -> None:
         "can we jump on a call with your sales people",
         "set me up with someone from sales",
         "a real person please",
+        "could somebody phone me back on Monday",
+        "get someone to email me instead",
     ],
 )
 def test_requests_for_a_person(text: str) -> None:
     assert asks_for_a_person(text)
 
 
-@pytest.mark.parametrize("text", ["Bridge Connect", "we book calls with our own clients", "Human Touch Ltd"])
+@pytest.mark.parametrize(
+    "text",
+    ["Bridge Connect", "we book calls with our own clients", "Human Touch Ltd", "our reps call leads back within a day"],
+)
 def test_not_requests_for_a_person(text: str) -> None:
     assert not asks_for_a_person(text)
 
