@@ -275,7 +275,10 @@ def extract_fields(
         found["industry"] = Extracted("industry", said, industry[0])
     need = None if naming else _need(text, doc, use_cases, requested == "need" and free_text, needs)
     status = (need.value or {}).get("status") if need else None
-    stated = status == "not_served" and _NEED_VERB.search(text)  # "we need to sort out payroll for 40 staff"
+    # "we need to sort out payroll for 40 staff"; "payroll for our 400 employees" when the need was asked
+    stated = status == "not_served" and (
+        _NEED_VERB.search(text) or (requested == "need" and not set(found) - {"company_size", "industry"})
+    )
     if need and status not in ("matched", "researching") and not stated and set(found) - {"industry"}:
         need = None  # the message answered other questions; it is not a description of the need
     if need:

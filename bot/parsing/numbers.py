@@ -53,7 +53,11 @@ _LONG_NUMBER = re.compile(r"\d{16,}")
 _AND_A_HALF = re.compile(r"\b(\d+) and a half\b", re.I)  # "2 and a half years" -> "2.5 years"
 _HALF_MULTIPLIER = re.compile(r"\b(\d+\.5) (1000|1000000)\b")  # "two and a half thousand"
 _UNIT_AND_A_HALF = re.compile(r"\b(?:an?|1) (year|month|week|day)s? and a half\b", re.I)
-_NEGATIVE_BEFORE = re.compile(r"(?:(?<![\w.,)])[-−–]|\bminus|\bnegative)\s*[$€£]?\s*$", re.I)
+# A minus sign touches its number ("-5000", "-$20k"); a dash with a space after it is punctuation
+# ("Brighton, UK - five of us").
+_NEGATIVE_BEFORE = re.compile(
+    r"(?:(?<![\w.,)])[-−–]\s*[$€£]\s*|(?<![\w.,)])[-−–]|\b(?:minus|negative)\s*[$€£]?\s*)$", re.I
+)
 _RANGE_BEFORE = re.compile(
     r"\d\s*(?:k|m|mm|bn|thousand|million|%|[$€£]|usd|eur|gbp)?\s*[-−–]\s*[$€£]?\s*$", re.I
 )

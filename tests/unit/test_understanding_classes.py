@@ -183,3 +183,30 @@ def test_not_requests_for_a_person(text: str) -> None:
 def test_a_company_name_that_sounds_like_a_handoff_is_the_answer() -> None:
     assert free_text_allowed("human_handoff", 0.9, "Bridge Connect", requested="company_name")
     assert not free_text_allowed("human_handoff", 0.9, "a real person please", requested="company_name")
+
+
+def test_a_dash_with_a_space_is_punctuation_not_a_minus() -> None:
+    assert values("a small studio in Leeds - six of us", "company_size")["company_size"]["employees"] == 6
+
+
+def test_a_need_we_do_not_serve_given_with_a_head_count_is_still_the_need(playbook_needs) -> None:
+    found = extract_fields(
+        "payroll software for our 250 staff, the current one keeps getting it wrong",
+        today=TODAY,
+        requested="need",
+        needs=playbook_needs,
+    )
+    assert found["need"].value["status"] == "not_served" and found["company_size"].value["employees"] == 250
+
+
+def test_a_role_answer_to_the_need_question_is_not_a_need(playbook_needs) -> None:
+    found = extract_fields("Head of Sales at a logistics firm in Rotterdam", today=TODAY, requested="need", needs=playbook_needs)
+    assert "need" not in found
+
+
+@pytest.fixture(scope="module")
+def playbook_needs():
+    from bot.playbook import load_playbook
+    from bot.settings import PROJECT_ROOT
+
+    return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").need_classifier()
