@@ -17,7 +17,7 @@ export TF_INTER_OP_PARALLELISM_THREADS ?= 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 FORCE:
-.PHONY: FORCE help install run run-scaled shell train migrate lint test test-unit test-rasa test-e2e eval bench bench-scaled clean
+.PHONY: FORCE help install run run-scaled shell train migrate lint test test-unit test-rasa test-e2e update-screenshots eval bench bench-scaled clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,14 +97,22 @@ test-e2e: train node_modules/.installed $(CHROMIUM) $(HAPROXY)
 
 test: lint test-unit test-rasa test-e2e ## install what tests need and run them all
 
-eval: train ## evaluations: NLU per slice (v8 is the held-out one), then each slice's scripted visitors end to end
+# The widget's screenshots are compared with tests/e2e/baselines/ (committed); after an intended
+# visual change, rewrite them here and commit them with the change.
+update-screenshots: train node_modules/.installed $(CHROMIUM) ## rewrite the widget's screenshot baselines
+	BANTER_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -m e2e tests/e2e/test_widget.py -k test_widget_states
+
+eval: train ## evaluations: NLU per slice (v9 is the held-out one), then each slice's scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
 	@for f in tests/conversations/visitors*.yml; do echo "==> $$f"; $(BIN)/python scripts/eval_conversations.py --visitors $$f || exit 1; done
 
-bench: train node_modules/.installed ## benchmarks: conversations over REST, the console on 100k leads (SQLite, PostgreSQL), reps' calendars
+bench: train node_modules/.installed ## benchmarks: conversations over REST, the console on 100k leads (SQLite, PostgreSQL), reps' calendars, sales outcomes (calibration, SLA escalations, one-click links), wording change to reply, A/B verdicts
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_console.py
 	$(BIN)/python scripts/bench_calendars.py
+	$(BIN)/python scripts/bench_outcomes.py
+	$(BIN)/python scripts/bench_wording.py
+	$(BIN)/python scripts/ab_simulation.py
 
 bench-scaled: train $(HAPROXY) ## load run: 100 concurrent conversations on 1 Rasa replica, then 2 behind HAProxy
 	$(BIN)/python scripts/bench_scaled.py

@@ -19,10 +19,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.answers import answers_from_tracker, first_message_metadata, previous_reply
+from actions.answers import answers_from_tracker, first_message_metadata, latest_metadata, previous_reply
 from bot.needs import SOMETHING_ELSE
 from bot.playbook import Playbook
-from bot.questions import Asked
+from bot.questions import Asked, country_for_time_zone
 from bot.readback import READBACK_CHANGE, READBACK_YES, readback_sentence
 from bot.vocab import FIELDS
 
@@ -33,8 +33,19 @@ def visitor_key(tracker: Tracker) -> str:
 
 
 def _country(tracker: Tracker) -> str | None:
+    """The visitor's country for their currency: their answer, else where their browser's time zone is."""
     value = (tracker.get_slot("country") or {}).get("value")
-    return value.get("country") if isinstance(value, Mapping) else None
+    if isinstance(value, Mapping) and value.get("country"):
+        return str(value["country"])
+    metadata = latest_metadata(tracker)  # the widget sends the time zone with every message
+    return country_for_time_zone(metadata.get("timezone") or metadata.get("time_zone"))
+
+
+def remember_variants(tracker: Tracker, shown: Mapping[str, str | None]) -> list[EventType]:
+    """Record the A/B variants just shown in `question_variants` (stored with the answers and the lead)."""
+    seen = dict(tracker.get_slot("question_variants") or {})
+    new = {key: variant for key, variant in shown.items() if variant is not None and seen.get(key) != variant}
+    return [SlotSet("question_variants", {**seen, **new})] if new else []
 
 
 def send_question(dispatcher: CollectingDispatcher, tracker: Tracker, asked: Asked) -> list[EventType]:
@@ -43,11 +54,7 @@ def send_question(dispatcher: CollectingDispatcher, tracker: Tracker, asked: Ask
     if asked.variant is not None:
         metadata["variant"] = asked.variant
     dispatcher.utter_message(text=asked.text, buttons=[b.to_dict() for b in asked.buttons], **metadata)
-    seen = dict(tracker.get_slot("question_variants") or {})
-    if asked.variant is None or seen.get(asked.key) == asked.variant:
-        return []
-    seen[asked.key] = asked.variant
-    return [SlotSet("question_variants", seen)]
+    return remember_variants(tracker, {asked.key: asked.variant})
 
 
 def say_reprompt(dispatcher: CollectingDispatcher, playbook: Playbook, key: str) -> None:

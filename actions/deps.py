@@ -29,15 +29,16 @@ SessionFactory = Callable[[], Session]
 
 
 @functools.lru_cache(maxsize=4)
-def _playbook_at(path: Path, mtime: float) -> Playbook:
+def _playbook_at(path: Path, mtime: float, public_url: str) -> Playbook:
     logger.info("loading playbook %s", path)
-    return load_playbook(path)
+    return load_playbook(path).on_site(public_url)
 
 
 def playbook() -> Playbook:
-    """The current playbook; re-read when the file changes on disk."""
-    path = load_settings().playbook_path
-    return _playbook_at(path, path.stat().st_mtime)
+    """The current playbook (links written as paths are the web app's pages); re-read when the file changes."""
+    settings = load_settings()
+    path = settings.playbook_path
+    return _playbook_at(path, path.stat().st_mtime, settings.public_url)
 
 
 @functools.lru_cache(maxsize=1)

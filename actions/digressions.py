@@ -12,13 +12,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
-from actions.answers import handoff_request, previous_reply, yes_no_slot
-from actions.asking import say_why
+from actions.answers import handoff_request, latest_metadata, previous_reply, yes_no_slot
+from actions.asking import remember_variants, say_why, visitor_key
 from bot.booking.conversation import is_active
 from bot.flow import NAMED, free_text_allowed, unparsed_answer
 from bot.nurture.conversation import is_active as followup_active
+from bot.openers import GREETING_KEY, Said, proactive_key
 from bot.parsing.handoff import asks_for_a_person
 from bot.playbook import Playbook
+from bot.questions import consent_ask
 from bot.returning import Returning, recognise
 from bot.vocab import FIELDS
 
@@ -32,8 +34,18 @@ class _UsesPlaybook:
         self._playbook = playbook
 
 
+def _say(dispatcher: CollectingDispatcher, said: Said, utter_action: str) -> None:
+    """Send a playbook message; its metadata names it as a domain response would, and its variant."""
+    extra = {"variant": said.variant} if said.variant is not None else {}
+    dispatcher.utter_message(text=said.text, utter_action=utter_action, **extra)
+
+
 class ActionGreet(Action):
-    """Say what the assistant is for and that answers are stored; welcome returning visitors back."""
+    """Say what the assistant is for and that answers are stored; welcome returning visitors back.
+
+    The greeting is the playbook's (`greeting`, in the visitor's A/B variant); when the widget
+    opened by itself under a proactive rule with a message, that message comes first.
+    """
 
     def __init__(
         self,
@@ -52,12 +64,21 @@ class ActionGreet(Action):
     ) -> list[EventType]:
         """Greet with the company's name and privacy notice; carry a returning visitor's answers over."""
         playbook = self._playbook()
+        visitor = visitor_key(tracker)
+        values = {"company": playbook.company.name, "privacy_url": playbook.links.privacy_url}
+        shown: dict[str, str | None] = {}
+        rule = playbook.proactive_rule(latest_metadata(tracker).get("proactive"))
+        if rule is not None and rule.message is not None:
+            key = proactive_key(rule.path)
+            said = rule.message.say(key, visitor, values)
+            _say(dispatcher, said, "utter_proactive")
+            shown[key] = said.variant
         returning = self._recognise(tracker)
         if returning is None:
-            dispatcher.utter_message(
-                response="utter_greet", company=playbook.company.name, privacy_url=playbook.links.privacy_url
-            )
-            return []
+            said = playbook.greeting.say(GREETING_KEY, visitor, values)
+            _say(dispatcher, said, "utter_greet")
+            shown[GREETING_KEY] = said.variant
+            return remember_variants(tracker, shown)
         dispatcher.utter_message(
             response="utter_welcome_back",
             first_name_suffix=f", {returning.first_name}" if returning.first_name else "",
@@ -67,7 +88,11 @@ class ActionGreet(Action):
         events: list[EventType] = [
             SlotSet(field, value) for field, value in returning.answers.items() if not tracker.get_slot(field)
         ]
-        return [*events, SlotSet("returning", {"lead_id": returning.lead_id, "grade": returning.grade})]
+        return [
+            *events,
+            SlotSet("returning", {"lead_id": returning.lead_id, "grade": returning.grade}),
+            *remember_variants(tracker, shown),
+        ]
 
     def _recognise(self, tracker: Tracker) -> Returning | None:
         """The lead of this browser's visitor id (signed by the server, checked at the channel).
@@ -330,12 +355,6 @@ class ActionAskConsent(_UsesPlaybook, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Ask for consent to store contact details."""
-        playbook = self._playbook()
-        dispatcher.utter_message(
-            text=f"{playbook.consent.text} Privacy notice: {playbook.links.privacy_url}",
-            buttons=[
-                {"title": "Yes, that's fine", "payload": "Yes"},
-                {"title": "No thanks", "payload": "No"},
-            ],
-        )
+        asked = consent_ask(self._playbook())
+        dispatcher.utter_message(text=asked.text, buttons=[b.to_dict() for b in asked.buttons])
         return []

@@ -32,5 +32,7 @@ class ActionSayNotices(Action):
             return []
         for message in notices[:5]:  # a turn holds one or two; never replay an unbounded list
             if isinstance(message, dict) and (message.get("text") or message.get("response")):
-                dispatcher.messages.append({key: value for key, value in message.items() if value is not None})
+                dispatcher.messages.append(
+                    {key: value for key, value in message.items() if value is not None}
+                )
         return [SlotSet("notices", None)]

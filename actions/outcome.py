@@ -67,8 +67,12 @@ def website_signals(tracker: Tracker) -> dict[str, Any] | None:
     return None
 
 
-def stored_answer(field: str, answer: Mapping[str, Any], consent: bool) -> AnswerIn | None:
+def stored_answer(
+    field: str, answer: Mapping[str, Any], consent: bool, variant: str | None = None
+) -> AnswerIn | None:
     """What is kept of one answer: all of it, or without consent what scoring needs of a personal one.
+
+    `variant` is the A/B wording of the question the visitor saw (kept with the answer).
 
     Without consent the visitor's name and address are not kept; the kind of address (and
     a business domain, which names the company, not the person) is, because the score
@@ -89,7 +93,14 @@ def stored_answer(field: str, answer: Mapping[str, Any], consent: bool) -> Answe
         normalized=None if answer.get("error") else value,
         declined=bool(answer.get("declined")),
         answered_at=_at(answer),
+        variant=variant,
     )
+
+
+def seen_variants(tracker: Tracker) -> dict[str, str]:
+    """The A/B variants this conversation saw ({question, "greeting" or "proactive:<path>": id})."""
+    seen = tracker.get_slot("question_variants")
+    return {str(k): str(v) for k, v in seen.items() if v} if isinstance(seen, Mapping) else {}
 
 
 def _at(answer: Mapping[str, Any]) -> datetime:
@@ -180,7 +191,12 @@ class ActionDecideOutcome(Action):
         playbook: Playbook,
         signals: Mapping[str, Any] | None,
     ) -> int:
-        kept = (stored_answer(field, answer, consent) for field, answer in answers.items() if answer)
+        variants = seen_variants(tracker)
+        kept = (
+            stored_answer(field, answer, consent, variants.get(field))
+            for field, answer in answers.items()
+            if answer
+        )
         stored = [answer for answer in kept if answer is not None and answer.field not in NOT_PROFILE]
         consent_answer = answers.get("consent")
         consents = []
@@ -230,6 +246,7 @@ class ActionDecideOutcome(Action):
                 ),
                 signals=signals,
                 consents=consents,
+                variants=variants,
             )
 
     @staticmethod

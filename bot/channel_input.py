@@ -10,6 +10,7 @@ id is kept only when this server signed it (bot/identity.py).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,7 +70,22 @@ def _counts(key_limit: int, count_limit: int, items: int) -> Check:
     return check
 
 
+def _pattern(limit: int, shape: str) -> Check:
+    text, pattern = _text(limit), re.compile(shape)
+
+    def check(value: Any) -> Any:
+        kept = text(value)
+        return kept if kept is not _DROP and pattern.fullmatch(kept) else _DROP
+
+    return check
+
+
 URL = _text(2000)
+#: The browser's IANA time zone ("Europe/Amsterdam"): the booking's zone, and the country (so the
+#: currency) of a visitor who has not said where they are.
+TIME_ZONE = _pattern(64, r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}")
+#: The browser's language, a BCP 47 tag ("nl-NL", "en", "zh-Hant-TW").
+LANGUAGE = _pattern(35, r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,4}")
 FIELDS: dict[str, Check] = {
     "page_url": URL,
     "url": URL,
@@ -78,9 +94,10 @@ FIELDS: dict[str, Check] = {
     "pages_viewed": _texts(300, 50),
     "marked_pages": _counts(60, 10_000, 50),
     "time_on_site_seconds": _count(10_000_000),
-    "timezone": _text(64),
-    "time_zone": _text(64),
-    "language": _text(35),
+    "timezone": TIME_ZONE,
+    "time_zone": TIME_ZONE,
+    "language": LANGUAGE,
+    "proactive": _text(300),  # the proactive-open rule's path, when the widget opened by itself
     **{key: _text(200) for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")},
 }
 

@@ -279,6 +279,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from bot.notify.worker import run
     from bot.nurture.jobs import daily_requalify, nurture_sends
+    from bot.outcomes.escalation import sla_escalations
     from bot.playbook import load_playbook
     from bot.wiring import nurture_service, senders, utc_now
 
@@ -290,6 +291,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     jobs = [
         nurture_sends(nurture_service(settings, playbook, sessions)),
         daily_requalify(sessions, playbook, utc_now),
+        sla_escalations(
+            sessions, playbook, utc_now, mail_from=settings.mail_from, public_url=settings.public_url
+        ),
     ]
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -311,6 +315,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web app (signed meeting links, transcripts)."""
+    # The console's question preview reads answers with spaCy's tokenizer, whose thinc would load
+    # TensorFlow (about 350 MB) though nothing here uses it: the web app runs without it.
+    sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
     from aiohttp import web
 
     from bot.console.auth import (
@@ -325,7 +332,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from bot.playbook import load_playbook
     from bot.ratelimit import storage_uri
     from bot.settings import behind_proxy, redis_url
-    from bot.web.app import Site, create_app
+    from bot.web.app import Site, create_app, site_pages, widget_presence
     from bot.web.console import Console, add_console
     from bot.wiring import booking_service, links, nurture_service, tracker_engine, transcripts
 
@@ -344,7 +351,11 @@ def cmd_web(args: argparse.Namespace) -> int:
             allowed_origins=settings.allowed_origins,
             widget_config={
                 "pages": {name: list(paths) for name, paths in playbook.website.pages.items()},
-                "proactive": [rule.dict() for rule in playbook.website.proactive],
+                # when to open; what the assistant then says is served by it (playbook `message`)
+                "proactive": [
+                    rule.dict(include={"path", "after_seconds"}) for rule in playbook.website.proactive
+                ],
+                "presence": widget_presence(playbook),
             },
             company=playbook.company.name,
             product=playbook.company.product,
@@ -358,8 +369,12 @@ def cmd_web(args: argparse.Namespace) -> int:
                 }
                 for plan in playbook.pricing.plans
             ),
+            linked=site_pages(playbook),
+            privacy_path=playbook.links.privacy_url,
+            consent_text=playbook.consent.text,
         ),
         dev_webhooks=settings.mail_dir.parent / "webhooks" if settings.dev_webhooks else None,
+        crm_secret=settings.crm_webhook_secret,
     )
     # One machine: logouts and login throttling in this process (logouts kept in a file);
     # several web-app replicas: both in the Redis they share (README, "The console").

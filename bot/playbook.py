@@ -18,6 +18,7 @@ from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, v
 
 from bot.describe import money
 from bot.needs import NeedClassifier, classifier_for
+from bot.openers import GreetingSpec, ProactiveMessage
 from bot.profile import REGIONS, SENIORITIES
 from bot.questions import Questions, QuestionSpec, check_questions, default_specs
 from bot.vocab import CRITERIA, INDUSTRIES, KNOCKOUT_REASONS, NEXT_STEPS, REASONS
@@ -220,13 +221,28 @@ class Signal(_Model):
         return value
 
 
+def site_url(value: str) -> str:
+    """An http(s) URL, or a path ("/privacy"): a page of Banter's own web app (BANTER_PUBLIC_URL), the demo site."""
+    value = value.strip()
+    if value.startswith(("https://", "http://")) or re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/?)*", value):
+        return value
+    raise ValueError(f"{value!r} is not an http(s) URL or a path like /resources/roi-guide")
+
+
+def on_site(value: str, public_url: str) -> str:
+    """`value` as an absolute URL: a path is a page of the web app at `public_url`."""
+    return public_url.rstrip("/") + value if value.startswith("/") else value
+
+
 class Links(_Model):
-    """Links the assistant gives visitors."""
+    """Links the assistant gives visitors (full URLs, or paths of the demo site's pages)."""
 
     privacy_url: str
     resources_url: str
     student_resources_url: str
     careers_url: str
+
+    _urls = validator("*", allow_reuse=True)(site_url)
 
 
 class Consent(_Model):
@@ -390,8 +406,14 @@ class Rep(_Model):
     active: bool = True
     # Where the meeting happens: a video-meeting URL or a phone number (invites' LOCATION and descriptions).
     meeting_link: str | None = None
+    # A photo for the chat widget's header (website.widget.team): an https URL or a path of the web app.
+    photo_url: str | None = None
     # The rep's own calendar: busy time is read from it, and (CalDAV) bookings are written into it.
     calendar: RepCalendar | None = None
+
+    _photo = validator("photo_url", allow_reuse=True)(
+        lambda value: value if value is None else site_url(value)
+    )
 
     @validator("meeting_link")
     def _link(cls, value: str | None) -> str | None:
@@ -499,11 +521,7 @@ class ContentLink(_Model):
     title: str
     url: str
 
-    @validator("url")
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _url = validator("url", allow_reuse=True)(site_url)
 
 
 class NurtureStep(_Model):
@@ -585,10 +603,15 @@ class Nurture(_Model):
 
 
 class ProactiveRule(_Model):
-    """Open the chat by itself on pages under `path` after `after_seconds` (never after the visitor closed it)."""
+    """Offer the chat on pages under `path` after `after_seconds` (never after the visitor closed it).
+
+    The widget shows a teaser bubble beside its launcher (the panel opens on a tap). With a
+    `message` (text and optional A/B variants) the assistant says it first, in the teaser.
+    """
 
     path: str
     after_seconds: float
+    message: ProactiveMessage | None = None
 
     @validator("path")
     def _path(cls, value: str) -> str:
@@ -602,6 +625,54 @@ class SourceCosts(_Model):
 
     per_lead: dict[str, float] = {}  # utm_source -> cost of each lead from it
     per_campaign: dict[str, float] = {}  # utm_campaign -> total spend
+
+
+class EscalationTarget(_Model):
+    """Who hears about a breached follow-up target, and how (the URLs and secrets come from the environment)."""
+
+    name: str
+    email: str | None = None
+    via: list[Literal["email", "slack", "webhook"]] = ["email"]
+
+    @validator("email")
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value.strip().lower() if value else value
+
+    @root_validator(skip_on_failure=True)
+    def _reachable(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if not values["via"]:
+            raise ValueError("via: name at least one of email, slack, webhook")
+        if "email" in values["via"] and not values["email"]:
+            raise ValueError("email is required when via includes email")
+        return values
+
+
+class Sla(_Model):
+    """The sales-marketing service level: follow-up turnaround targets and who hears of a breach.
+
+    A callback request (or a request for a person that ended without a booked time) is
+    answered within `callback_within_business_hours` of the owning rep's working hours; a
+    meeting's outcome is recorded within `outcome_within_days` after it ends; a nurture
+    lead that requalifies is contacted within `requalified_contact_within_days`.
+    """
+
+    callback_within_business_hours: float = 4
+    outcome_within_days: float = 2
+    requalified_contact_within_days: float = 3
+    escalate_to: EscalationTarget | None = None
+
+    @root_validator(skip_on_failure=True)
+    def _positive(cls, values: dict[str, Any]) -> dict[str, Any]:
+        for key in (
+            "callback_within_business_hours",
+            "outcome_within_days",
+            "requalified_contact_within_days",
+        ):
+            if values[key] <= 0:
+                raise ValueError(f"{key} must be positive (got {values[key]:g})")
+        return values
 
 
 class Plan(_Model):
@@ -619,11 +690,30 @@ class Pricing(_Model):
     plans: list[Plan] = []
 
 
+class WidgetLook(_Model):
+    """Who the chat widget shows in its header: the company's avatar or team faces, the expected reply time."""
+
+    avatar_url: str | None = None  # unset: the company's initials
+    team: list[str] = []  # reps' names (booking.reps): their photo_url or initials, up to 3 shown
+    reply_time: str = "Usually replies in a few seconds"
+
+    _avatar = validator("avatar_url", allow_reuse=True)(
+        lambda value: value if value is None else site_url(value)
+    )
+
+    @validator("reply_time")
+    def _short(cls, value: str) -> str:
+        if not 0 < len(value.strip()) <= 80:
+            raise ValueError("must be 1-80 characters")
+        return value.strip()
+
+
 class Website(_Model):
-    """Which pages count for which behaviour signal, and when the chat opens by itself."""
+    """Which pages count for which behaviour signal, when the chat opens by itself, how the widget looks."""
 
     pages: dict[str, list[str]] = {}
     proactive: list[ProactiveRule] = []
+    widget: WidgetLook = WidgetLook()
 
 
 class Playbook(_Model):
@@ -652,8 +742,10 @@ class Playbook(_Model):
     nurture: Nurture
     website: Website = Website()
     source_costs: SourceCosts = SourceCosts()
+    sla: Sla = Sla()
     pricing: Pricing = Pricing()
     questions: list[QuestionSpec] = Field(default_factory=lambda: list(default_specs()))
+    greeting: GreetingSpec = GreetingSpec()
 
     @validator("questions")
     def _questions(cls, value: list[QuestionSpec]) -> list[QuestionSpec]:
@@ -721,6 +813,16 @@ class Playbook(_Model):
         return values
 
     @root_validator(skip_on_failure=True)
+    def _team_are_reps(cls, values: dict[str, Any]) -> dict[str, Any]:
+        reps = {rep.name for rep in values["booking"].reps}
+        for name in values["website"].widget.team:
+            if name not in reps:
+                raise ValueError(
+                    f"website.widget.team: {name!r} is not one of booking.reps ({', '.join(sorted(reps))})"
+                )
+        return values
+
+    @root_validator(skip_on_failure=True)
     def _tracks_exist(cls, values: dict[str, Any]) -> dict[str, Any]:
         tracks = values["nurture"].tracks
         for reason, track in values["nurture_tracks"].items():
@@ -736,9 +838,54 @@ class Playbook(_Model):
         """Use-case key -> exact keyword phrases (strong evidence for the Need parser)."""
         return {key: list(case.keywords) for key, case in self.use_cases.items()}
 
+    def on_site(self, public_url: str) -> Playbook:
+        """The playbook with its links written as paths made absolute on the web app at `public_url`.
+
+        The demo playbook links the demo site's own pages (/privacy, /resources/roi-guide): the
+        assistant's answers and the nurture emails need full URLs.
+        """
+        links = Links(**{name: on_site(url, public_url) for name, url in self.links.dict().items()})
+        tracks = {
+            key: track.copy(
+                update={
+                    "steps": [
+                        step.copy(
+                            update={
+                                "links": [
+                                    link.copy(update={"url": on_site(link.url, public_url)})
+                                    for link in step.links
+                                ]
+                            }
+                        )
+                        for step in track.steps
+                    ]
+                }
+            )
+            for key, track in self.nurture.tracks.items()
+        }
+        return self.copy(update={"links": links, "nurture": self.nurture.copy(update={"tracks": tracks})})
+
+    def linked_paths(self) -> dict[str, str]:
+        """Path -> title of every demo-site page the playbook links to (links and nurture emails)."""
+        titles = {
+            "privacy_url": "Privacy notice",
+            "resources_url": "Resources",
+            "student_resources_url": "Learn about lead qualification",
+            "careers_url": "Careers",
+        }
+        found = {url: titles[name] for name, url in self.links.dict().items() if url.startswith("/")}
+        for track in self.nurture.tracks.values():
+            for step in track.steps:
+                found.update({link.url: link.title for link in step.links if link.url.startswith("/")})
+        return found
+
     def question_registry(self) -> Questions:
         """The questions, in asking order, with wording and buttons filled from this playbook."""
         return Questions(self.questions, self)
+
+    def proactive_rule(self, path: object) -> ProactiveRule | None:
+        """The proactive-open rule with this path (as the widget reports it), if any."""
+        return next((rule for rule in self.website.proactive if rule.path == path), None)
 
     def need_classifier(self) -> NeedClassifier:
         """The classifier over the use cases' sentences, built once per distinct playbook content."""

@@ -1,7 +1,7 @@
 """Export and erasure of everything held about one person (by email).
 
-Erasure deletes the lead (answers, scores, consents, enrolments, sends, meetings and
-events go with it by cascade), its pending outbox messages, its conversations and
+Erasure deletes the lead (answers, scores, consents, enrolments, sends, meetings, sales
+outcomes, SLA escalations and events go with it by cascade), its pending outbox messages, its conversations and
 their Rasa tracker events, and keeps a receipt with counts only. With the lead gone,
 no nurture step can be sent to it.
 """
@@ -23,6 +23,7 @@ from bot.store.models import (
     NurtureEnrollment,
     NurtureSend,
     OutboxMessage,
+    SalesOutcome,
 )
 from bot.store.repository import lead_to_dict, normalise_email
 from bot.transcripts import load_transcript
@@ -71,6 +72,19 @@ def export_person(session: Session, email: str, tracker: Engine | None) -> dict[
             "sent_at": s.sent_at.isoformat() if s.sent_at else None,
         }
         for s in session.execute(select(NurtureSend).where(NurtureSend.lead_id == lead.id)).scalars()
+    ]
+    data["sales_outcomes"] = [
+        {
+            "outcome": o.outcome,
+            "reason": o.reason,
+            "note": o.note,
+            "via": o.via,
+            "recorded_by": o.recorded_by,
+            "recorded_at": o.recorded_at.isoformat(),
+        }
+        for o in session.execute(
+            select(SalesOutcome).where(SalesOutcome.lead_id == lead.id).order_by(SalesOutcome.id)
+        ).scalars()
     ]
     data["conversation_events"] = {
         c["sender_id"]: [

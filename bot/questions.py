@@ -12,7 +12,7 @@ tests/unit/test_questions.py keeps it in step with this registry.
 from __future__ import annotations
 
 import functools
-import hashlib
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+from babel.core import get_global
 from babel.numbers import get_territory_currencies
 from pydantic import BaseModel, Extra, root_validator, validator
 
+from bot.ab import sticky_variant
 from bot.describe import money
 from bot.vocab import FIELDS
 
@@ -71,12 +73,32 @@ class ButtonSpec(_Strict):
         return value
 
 
+VARIANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
+
+
+def check_variant_id(value: str) -> str:
+    """A short id kept with each answer: 'a', 'b', 'short-2' (lower-case letters, digits, - and _)."""
+    if not VARIANT_ID.match(value):
+        raise ValueError(f"variant id {value!r}: 1-20 lower-case letters, digits, - or _ (like a, b, short)")
+    return value
+
+
+def check_variants(ids: Sequence[str]) -> None:
+    """Unique ids, and at least two (one variant is simply the wording)."""
+    if len(ids) == 1:
+        raise ValueError("give at least two variants (a single one is simply the wording)")
+    if len(ids) != len(set(ids)):
+        raise ValueError("variant ids must be unique")
+
+
 class VariantSpec(_Strict):
     """An A/B wording of a question; a visitor keeps the variant they got."""
 
     id: str
     ask: str
     weight: float = 1.0
+
+    _id = validator("id", allow_reuse=True)(check_variant_id)
 
     @validator("weight")
     def _positive(cls, value: float) -> float:
@@ -155,9 +177,10 @@ class QuestionSpec(_Strict):
             raise ValueError(f"{key}.reprompt: needed (what to say when an answer cannot be read)")
         if key in CONTACT and values["when"] != "consent_given":
             raise ValueError(f"{key}.when: must be consent_given (contact details only with consent)")
-        ids = [variant.id for variant in values.get("variants") or []]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"{key}.variants: ids must be unique")
+        try:
+            check_variants([variant.id for variant in values.get("variants") or []])
+        except ValueError as err:
+            raise ValueError(f"{key}.variants: {err}") from None
         return values
 
 
@@ -223,6 +246,23 @@ def _short_money(amount: float, currency: str) -> str:
         number = f"{amount:g}"
     full = money(1, currency)  # where the symbol goes for this currency
     return full.replace("1", number, 1)
+
+
+def country_for_time_zone(zone: object) -> str | None:
+    """The ISO country of an IANA time zone from the browser ("Europe/Amsterdam" -> "NL"), else None.
+
+    CLDR's zone-to-territory table as Babel ships it (old names like "Asia/Calcutta" through its
+    aliases); zones of no country ("UTC", "Etc/GMT+2") give None.
+    """
+    if not isinstance(zone, str) or not zone or len(zone) > 64:
+        return None
+    canonical = get_global("zone_aliases").get(zone, zone)
+    territory = get_global("zone_territories").get(canonical)
+    return (
+        territory
+        if isinstance(territory, str) and len(territory) == 2 and territory.isalpha() and territory != "ZZ"
+        else None
+    )
 
 
 def visitor_currency(country: str | None, playbook: Playbook) -> str:
@@ -303,21 +343,23 @@ class Questions:
 
     def variant(self, key: str, visitor: str) -> str | None:
         """The A/B variant this visitor sees (sticky: the same visitor and question, the same variant)."""
-        variants = self._specs[key].variants
-        if not variants:
-            return None
-        digest = hashlib.sha256(f"{key}:{visitor}".encode()).digest()
-        point = int.from_bytes(digest[:8], "big") / 2**64 * sum(v.weight for v in variants)
-        for variant in variants:
-            point -= variant.weight
-            if point < 0:
-                return variant.id
-        return variants[-1].id
+        return sticky_variant(key, visitor, [(v.id, v.weight) for v in self._specs[key].variants])
 
-    def ask(self, key: str, *, visitor: str = "", again: bool = False, country: str | None = None) -> Asked:
-        """The question's text and buttons for this visitor (their variant; their currency)."""
+    def ask(
+        self,
+        key: str,
+        *,
+        visitor: str = "",
+        again: bool = False,
+        country: str | None = None,
+        variant: str | None = None,
+    ) -> Asked:
+        """The question's text and buttons for this visitor (their variant; their currency).
+
+        `variant` shows that variant whoever the visitor is (the console's preview), if the question has it.
+        """
         spec = self._specs[key]
-        chosen = self.variant(key, visitor)
+        chosen = variant if variant in {v.id for v in spec.variants} else self.variant(key, visitor)
         text = spec.ask
         if chosen is not None:
             text = next(v.ask for v in spec.variants if v.id == chosen)
@@ -356,6 +398,16 @@ class Questions:
         return self._specs[key].when
 
 
+CONSENT_BUTTONS = (Button("Yes, that's fine", "Yes"), Button("No thanks", "No"))
+
+
+def consent_ask(playbook: Playbook) -> Asked:
+    """The consent question: the playbook's consent text and privacy link (not a registry question)."""
+    return Asked(
+        "consent", f"{playbook.consent.text} Privacy notice: {playbook.links.privacy_url}", CONSENT_BUTTONS
+    )
+
+
 def labels(questions: Questions | None = None) -> Mapping[str, str]:
     """Key -> label (the playbook's, or the product's defaults)."""
     specs = list(questions) if questions is not None else default_specs()
@@ -369,6 +421,7 @@ __all__ = [
     "Questions",
     "budget_buttons",
     "check_questions",
+    "country_for_time_zone",
     "company_size_buttons",
     "default_specs",
     "visitor_currency",

@@ -113,6 +113,36 @@ def _value(profile: Mapping[str, Any], field_name: str) -> Any:
     return value if value == DECLINED or isinstance(value, Mapping) else None
 
 
+def _budget_conversion(
+    value: Mapping[str, Any], profile: Mapping[str, Any], playbook: Playbook
+) -> tuple[float | None, str]:
+    """(annual amount in the playbook currency, None without a rate; a note when the currency was assumed)."""
+    currency = value.get("currency")
+    assumed = ""
+    if not currency:
+        # "40k" from a visitor in Manchester means pounds: the local currency when the playbook has its rate
+        place = _value(profile, "country")
+        local = visitor_currency(place.get("country") if isinstance(place, Mapping) else None, playbook)
+        if local != playbook.budget.currency:
+            currency, assumed = local, f" (taken as {local}, the currency where they are)"
+    return playbook.to_usd_like(float(value["annual_amount"]), currency), assumed
+
+
+def annual_budget(profile: Mapping[str, Any], playbook: Playbook) -> float | None:
+    """The budget a profile gives, per year in the playbook currency, as the budget criterion reads it.
+
+    None when there is no amount (not given, declined, not sure, no budget) or no exchange rate.
+    """
+    value = _value(profile, "budget")
+    if (
+        not isinstance(value, Mapping)
+        or value.get("status") != "amount"
+        or value.get("annual_amount") is None
+    ):
+        return None
+    return _budget_conversion(value, profile, playbook)[0]
+
+
 def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today: date) -> CriterionResult:
     weight = float(playbook.weights[name])
     value = _value(profile, _SOURCE_FIELD[name])
@@ -136,15 +166,7 @@ def _criterion(name: str, profile: Mapping[str, Any], playbook: Playbook, today:
         annual = value.get("annual_amount")
         if value.get("status") != "amount" or annual is None:
             return result("unknown", unknown_share, "Budget not sure yet: scored as unknown")
-        currency = value.get("currency")
-        assumed = ""
-        if not currency:
-            # "40k" from a visitor in Manchester means pounds: the local currency when the playbook has its rate
-            place = _value(profile, "country")
-            local = visitor_currency(place.get("country") if isinstance(place, Mapping) else None, playbook)
-            if local != playbook.budget.currency:
-                currency, assumed = local, f" (taken as {local}, the currency where they are)"
-        converted = playbook.to_usd_like(float(annual), currency)
+        converted, assumed = _budget_conversion(value, profile, playbook)
         if converted is None:
             return result(
                 "unknown", unknown_share, f"Budget in {value.get('currency')}: no exchange rate, unknown"

@@ -44,6 +44,8 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     slack_webhook_url: str | None = None
+    # Signs the CRM's outcome calls to POST /crm/outcomes (bot/outcomes/crm.py); unset: no such endpoint.
+    crm_webhook_secret: str | None = None
     link_max_age_days: int = 30
     dev_webhooks: bool = False
     tracker_url: str = ""
@@ -140,6 +142,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     for name in ("BANTER_WEBHOOK_URL", "BANTER_SLACK_WEBHOOK_URL"):
         if env.get(name) and not env[name].startswith(("http://", "https://")):
             raise SettingsError(f"{name}={env[name]!r}: must be an http(s) URL")
+    crm_secret = env.get("BANTER_CRM_WEBHOOK_SECRET") or None
+    if crm_secret is not None and len(crm_secret) < 16:
+        raise SettingsError(
+            "BANTER_CRM_WEBHOOK_SECRET must be 16+ random characters (it signs the CRM's calls)"
+        )
     max_age = env.get("BANTER_LINK_MAX_AGE_DAYS", "30")
     if not max_age.isdigit() or int(max_age) < 1:
         raise SettingsError(
@@ -182,6 +189,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_webhook_url=env.get("BANTER_SLACK_WEBHOOK_URL")
         or (f"{public_url}/dev/webhooks/slack" if dev_webhooks else None),
         dev_webhooks=dev_webhooks,
+        crm_webhook_secret=crm_secret,
         link_max_age_days=int(max_age),
         tracker_url=env.get("TRACKER_URL") or f"sqlite:///{tracker_db}",
         database_url=url,

@@ -4,6 +4,11 @@ Answers are read in one ordered pass (no per-lead queries) and scored in memory,
 100,000 leads take seconds. Applying keeps the previous playbook in the history (who and
 when), writes the new file, and records new scores (with the version they used) for the
 leads whose grade or score changed.
+
+A draft that changes only wording (the questions, the greeting, the proactive-open
+messages: nothing scoring reads) is not re-scored: the what-if says "no scoring change",
+and applying it records the history and writes the file at once (a wording change reaches
+the next message in about a second, however many leads are stored).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.playbook import Playbook
+from bot.playbook import Playbook, PlaybookError, load_playbook
 from bot.profile import UNSCORED_FIELDS, scoring_profile
 from bot.scoring import score_lead
 from bot.store.db import make_engine, session_factory
@@ -34,6 +39,29 @@ from bot.store.models import Answer, Lead, PlaybookVersion
 from bot.store.repository import ScoreIn, lead_score_columns, score_snapshot
 
 GRADE_ORDER = {"disqualified": 0, "nurture": 1, "qualified": 2}
+
+#: Playbook sections that are only wording (scoring never reads them); also each proactive rule's message.
+WORDING = frozenset({"version", "questions", "greeting"})
+
+
+def _scored_part(playbook: Playbook) -> dict[str, Any]:
+    data = playbook.dict(exclude=set(WORDING))
+    data["website"]["proactive"] = [
+        {k: v for k, v in rule.items() if k != "message"} for rule in data["website"]["proactive"]
+    ]
+    return data
+
+
+def wording_only(current: Playbook, draft: Playbook) -> bool:
+    """True when `draft` differs from `current` only in wording, so no stored lead's score can change."""
+    return _scored_part(current) == _scored_part(draft)
+
+
+def questions_turned_off(current: Playbook, draft: Playbook) -> list[str]:
+    """Labels of the questions `draft` no longer asks (new leads will not have those answers)."""
+    before, after = current.question_registry(), draft.question_registry()
+    gone = set(before.order()) - set(after.order())
+    return [after.label(key) for key in before.order() if key in gone]
 
 
 @dataclass(frozen=True)
@@ -60,6 +88,8 @@ class WhatIf:
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
     changes: list[Change] = field(default_factory=list)
     score_changed: int = 0
+    wording_only: bool = False  # nothing scoring reads changed: no lead was re-scored
+    turned_off: list[str] = field(default_factory=list)  # questions no longer asked
 
     @property
     def upgraded(self) -> int:
@@ -85,6 +115,8 @@ class WhatIf:
             "upgraded": self.upgraded,
             "downgraded": self.downgraded,
             "score_changed": self.score_changed,
+            "wording_only": self.wording_only,
+            "turned_off": list(self.turned_off),
             "transitions": [
                 {"from": a, "to": b, "count": n} for (a, b), n in sorted(self.transitions.items())
             ],
@@ -197,15 +229,24 @@ def what_if(
     apply_as: str | None = None,
     workers: int | None = None,
     parallel_from: int = 20000,
+    current: Playbook | None = None,
 ) -> WhatIf:
     """Re-score every stored lead against `playbook`; with `apply_as`, record the changed scores.
 
     A preview of many leads is split by lead id over `workers` processes (default: the
     CPU count), each reading and scoring its share; applying runs in this transaction.
+    Given the `current` playbook, a draft that changes only wording is not re-scored.
     """
     started = time.perf_counter()
     today = today or date.today()
     result = WhatIf(version=playbook.version)
+    if current is not None:
+        result.turned_off = questions_turned_off(current, playbook)
+        if wording_only(current, playbook):
+            result.wording_only = True
+            result.leads = int(session.execute(select(func.count(Lead.id))).scalar_one())
+            result.seconds = time.perf_counter() - started
+            return result
     low, high = session.execute(select(func.min(Lead.id), func.max(Lead.id))).one()
     workers = workers or os.cpu_count() or 1
     url = session.get_bind().url
@@ -247,12 +288,20 @@ def what_if(
 
 
 def apply_playbook(
-    session: Session, *, text: str, playbook: Playbook, path: Path, applied_by: str, today: date | None = None
+    session: Session,
+    *,
+    text: str,
+    playbook: Playbook,
+    path: Path,
+    applied_by: str,
+    today: date | None = None,
+    current: Playbook | None = None,
 ) -> WhatIf:
     """Keep the old playbook in the history, re-score and record the changes.
 
     The caller commits, then writes the file with `write_playbook`, so a failed commit never
-    leaves a new playbook file behind.
+    leaves a new playbook file behind. Given the `current` playbook, a wording-only draft is
+    recorded without re-scoring (no score can change).
     """
     if session.execute(select(PlaybookVersion.id).limit(1)).first() is None and path.exists():
         session.add(
@@ -260,7 +309,7 @@ def apply_playbook(
                 version="(before history)", text=path.read_text(encoding="utf-8"), applied_by="file"
             )
         )
-    result = what_if(session, playbook, today=today, apply_as=applied_by)
+    result = what_if(session, playbook, today=today, apply_as=applied_by, current=current)
     session.add(
         PlaybookVersion(
             version=playbook.version,
@@ -279,3 +328,31 @@ def write_playbook(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp, path)
+
+
+def save_playbook(
+    sessions: Callable[[], Session],
+    *,
+    text: str,
+    playbook: Playbook,
+    path: Path,
+    applied_by: str,
+    current: Playbook | None = None,
+) -> WhatIf:
+    """Apply `playbook` (validated from `text`): history and scores in one transaction, then the file.
+
+    The one path every console editor saves through (the playbook editor, the question
+    editor, "make this the wording"). `current` is the playbook on disk now (read from `path`
+    when not given), so a wording-only change is recorded without re-scoring.
+    """
+    if current is None:
+        try:
+            current = load_playbook(path) if path.exists() else None
+        except PlaybookError:  # the file on disk is broken: re-score everything, as without history
+            current = None
+    with sessions() as session, session.begin():
+        result = apply_playbook(
+            session, text=text, playbook=playbook, path=path, applied_by=applied_by, current=current
+        )
+    write_playbook(path, text)
+    return result

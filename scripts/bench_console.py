@@ -48,6 +48,7 @@ PAGES = [
     "/console/leads?q=person99&source=google",
     "/console/leads/4242",
     "/console/meetings",
+    "/console/followup",
     "/console/playbook",
 ]
 

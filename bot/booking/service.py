@@ -26,6 +26,7 @@ from bot.booking.routing import LeadFacts, route
 from bot.booking.slots import Slot, free_slots
 from bot.links import Links
 from bot.notify.meetings import MeetingNotice, meeting_messages
+from bot.outcomes.links import outcome_urls
 from bot.playbook import Playbook, Rep
 from bot.store.meetings import (
     MeetingIn,
@@ -473,6 +474,9 @@ class BookingService:
             meeting_link=rep.meeting_link if rep else None,
             flags=tuple(booking_flags(session=session, meeting=meeting)),
             write_to_calendar=bool(rep and rep.calendar and rep.calendar.caldav),
+            outcome_urls={}
+            if change == "cancelled"
+            else outcome_urls(self.links, self.notify.public_url, meeting.uid, meeting.rep_email),
         )
         enqueue(
             session=session,

@@ -16,8 +16,9 @@ events count, also those after the period ends. Definitions: docs/console_figure
 
 from __future__ import annotations
 
+import json
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -33,6 +34,8 @@ IDLE = timedelta(minutes=30)
 
 REQUESTED_SLOT = "requested_slot"
 OUTCOME_SLOT = "outcome"
+#: {question, "greeting" or "proactive:<path>": variant} (actions/asking.py): read for the A/B figures.
+VARIANTS_SLOT = "question_variants"
 WHY_ACTION = "action_explain_why"
 #: Replies to a question or small talk: the question asked again after one is not a re-prompt.
 DIGRESSION_ACTIONS: tuple[str, ...] = (WHY_ACTION, "action_digression", "action_handoff")
@@ -46,6 +49,7 @@ class Event(NamedTuple):
     name: str | None  # the slot's or the action's name
     code: str | None  # slots: the requested field, or cleared | declined | error | saved | value
     timestamp: float
+    data: str | None = None  # the variants slot: its value as JSON text
 
 
 @dataclass
@@ -78,7 +82,7 @@ class ConversationFigures:
     )
 
 
-class _Conversation:
+class ConversationState:
     """Where one conversation stands while its events are read in order."""
 
     def __init__(self) -> None:
@@ -92,8 +96,19 @@ class _Conversation:
         self.why: dict[str, int] = {}
         self.last_message: float | None = None
         self.saved = False
+        self.variants: dict[str, str] = {}  # the A/B variants this conversation saw
+
+    @property
+    def engaged(self) -> bool:
+        """Answered or declined at least one question it was asked."""
+        return any(q in FIELDS for q in self.answer)
+
+    def stopped(self, idle_before: float) -> bool:
+        """No stored outcome, and quiet since before `idle_before`."""
+        return not self.saved and self.last_message is not None and self.last_message <= idle_before
 
     def read(self, event: Event) -> None:
+        """Take the next event of this conversation into account."""
         if event.kind == "user":
             self.last_message = event.timestamp
         elif event.kind == "action":
@@ -105,6 +120,13 @@ class _Conversation:
             self._ask(event.code, event.timestamp)
         elif event.name == OUTCOME_SLOT:
             self.saved = self.saved or event.code == "saved"
+        elif event.name == VARIANTS_SLOT:
+            try:
+                seen = json.loads(event.data or "null")
+            except ValueError:
+                seen = None
+            if isinstance(seen, dict):
+                self.variants.update({str(k): str(v) for k, v in seen.items() if v})
         elif event.name in self.asked:
             self._answer(str(event.name), event.code)
 
@@ -129,8 +151,9 @@ class _Conversation:
             self.waiting[question] = True
 
     def add_to(self, figures: ConversationFigures, idle_before: float) -> None:
+        """Count this conversation, read to its end, in `figures`."""
         figures.started += 1
-        if any(q in figures.questions for q in self.answer):
+        if self.engaged:
             figures.engaged += 1
         for name, question in figures.questions.items():
             if name not in self.asked:
@@ -144,24 +167,29 @@ class _Conversation:
                     question.seconds_to_answer.append(self.seconds[name])
             elif self.answer.get(name) == "declined":
                 question.declined += 1
-        quiet = self.last_message is not None and self.last_message <= idle_before
-        if not self.saved and quiet and self.open in figures.questions:
+        if self.stopped(idle_before) and self.open in figures.questions:
             figures.questions[str(self.open)].stopped_here += 1
+
+
+def conversations(events: Iterable[Event]) -> Iterator[tuple[str, ConversationState]]:
+    """Each conversation of `events` (ordered by conversation, then time) as read to its end."""
+    sender: str | None = None
+    current = ConversationState()
+    for event in events:
+        if event.sender_id != sender:
+            if sender is not None:
+                yield sender, current
+            sender, current = event.sender_id, ConversationState()
+        current.read(event)
+    if sender is not None:
+        yield sender, current
 
 
 def fold(events: Iterable[Event], idle_before: float) -> ConversationFigures:
     """The figures of `events`, ordered by conversation and then by time (pure: tests feed it lists)."""
     figures = ConversationFigures()
-    sender: str | None = None
-    current = _Conversation()
-    for event in events:
-        if event.sender_id != sender:
-            if sender is not None:
-                current.add_to(figures, idle_before)
-            sender, current = event.sender_id, _Conversation()
-        current.read(event)
-    if sender is not None:
-        current.add_to(figures, idle_before)
+    for _, conversation in conversations(events):
+        conversation.add_to(figures, idle_before)
     return figures
 
 
@@ -189,24 +217,36 @@ def _slot_code(dialect: str) -> str:
     )
 
 
-def conversation_figures(
-    tracker: Engine | None, start: datetime, end: datetime, now: datetime
-) -> ConversationFigures | None:
-    """The figures of conversations whose first visitor message is in [start, end); None without a tracker store."""
-    if tracker is None:
-        return None
+def _variants_json(dialect: str) -> str:
+    """SQL giving the variants slot's value as JSON text (NULL for every other event)."""
+    value = (
+        "CAST(e.data AS json) ->> 'value'" if dialect == "postgresql" else "json_extract(e.data, '$.value')"
+    )
+    return f"CASE WHEN e.type_name = 'slot' AND e.action_name = '{VARIANTS_SLOT}' THEN {value} END"
+
+
+def read_events(
+    tracker: Engine, start: datetime, end: datetime, *, variants: bool = False
+) -> list[Event] | None:
+    """The events these figures read, of conversations whose first visitor message is in [start, end).
+
+    With `variants`, also the A/B variants slot. None when there is no tracker store (yet).
+    """
+    dialect = tracker.dialect.name
+    data = _variants_json(dialect) if variants else "NULL"
     query = text(
-        f"SELECT e.sender_id, e.type_name, e.action_name, {_slot_code(tracker.dialect.name)}, e.timestamp"
+        f"SELECT e.sender_id, e.type_name, e.action_name, {_slot_code(dialect)}, e.timestamp, {data}"
         " FROM events e JOIN (SELECT sender_id FROM events WHERE type_name = 'user' GROUP BY sender_id"
         "  HAVING MIN(timestamp) >= :a AND MIN(timestamp) < :b) s ON s.sender_id = e.sender_id"
         " WHERE e.type_name = 'user' OR (e.type_name = 'slot' AND e.action_name IN :slots)"
         " OR (e.type_name = 'action' AND e.action_name IN :actions)"
         " ORDER BY e.sender_id, e.id"
     ).bindparams(bindparam("slots", expanding=True), bindparam("actions", expanding=True))
+    slots: Sequence[str] = [REQUESTED_SLOT, OUTCOME_SLOT, *FIELDS, *([VARIANTS_SLOT] if variants else [])]
     params = {
         "a": start.timestamp(),
         "b": end.timestamp(),
-        "slots": [REQUESTED_SLOT, OUTCOME_SLOT, *FIELDS],
+        "slots": list(slots),
         "actions": list(DIGRESSION_ACTIONS),
     }
     try:
@@ -214,7 +254,17 @@ def conversation_figures(
             rows = conn.execute(query, params).all()
     except (OperationalError, ProgrammingError):  # no tracker store (yet)
         return None
-    events = (
-        Event(str(s), str(k), n, None if c is None else str(c), float(t or 0)) for s, k, n, c, t in rows
-    )
+    return [
+        Event(str(s), str(k), n, None if c is None else str(c), float(t or 0), None if d is None else str(d))
+        for s, k, n, c, t, d in rows
+    ]
+
+
+def conversation_figures(
+    tracker: Engine | None, start: datetime, end: datetime, now: datetime
+) -> ConversationFigures | None:
+    """The figures of conversations whose first visitor message is in [start, end); None without a tracker store."""
+    events = read_events(tracker, start, end) if tracker is not None else None
+    if events is None:
+        return None
     return fold(events, idle_before=(now - IDLE).timestamp())

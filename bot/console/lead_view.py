@@ -68,6 +68,6 @@ def event_row(kind: str, detail: Mapping[str, Any] | None) -> dict[str, Any]:
     for key, value in (detail or {}).items():
         if isinstance(value, (dict, list)) or key in ("uid", "from_reasons") or value in (None, ""):
             continue  # structured detail and ids stay in the JSON export
-        text = str(value)
+        text = reason_words(str(value)) if key == "reason" else str(value)  # an outcome's reason, in words
         details.append({"key": key.replace("_", " "), "value": text, "time": bool(_ISO_TIME.fullmatch(text))})
     return {"what": kind.replace("_", " "), "details": details}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import queries
 from bot.console.conversations import conversation_figures
+from bot.outcomes.calibration import calibration_figures
 from bot.playbook import Playbook
 from bot.questions import labels
 
@@ -36,6 +37,7 @@ async def overview_figures(
         "sources": lambda s: queries.sources(s, playbook, start, end),
         "reps": lambda s: queries.meetings_per_rep(s, start, end),
         "requalification": lambda s: queries.requalification(s, start, end)[0],
+        "calibration": lambda s: calibration_figures(s, start, end, now),
     }
 
     def run(job: Callable[[Session], Any]) -> Any:
@@ -48,6 +50,7 @@ async def overview_figures(
         *(loop.run_in_executor(None, run, job) for job in jobs.values()),
     )
     data = dict(zip(jobs, results, strict=True))
+    data.update(data.pop("calibration"))  # its tables, and its summary line as "calibration"
     data["funnel"] = queries.funnel(data["weekly"], data["reps"], conversations)
     data["questions"] = queries.question_health(conversations, labels(playbook.question_registry()))
     return data

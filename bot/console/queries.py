@@ -29,6 +29,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from bot.console.conversations import ConversationFigures
 from bot.describe import reason_words
 from bot.nurture.requalify import requalification_rate
+from bot.outcomes.service import lead_verdicts
 from bot.playbook import Playbook
 from bot.questions import labels
 from bot.store.meetings import utc
@@ -195,8 +196,12 @@ def reasons(session: Session, start: datetime, end: datetime) -> Rows:
 
 
 def sources(session: Session, playbook: Playbook, start: datetime, end: datetime) -> Rows:
-    """Per source / campaign / referrer (first touch): leads, qualified, meetings booked, cost per qualified lead."""
+    """Per source / campaign / referrer (first touch): leads, qualified, meetings booked, cost per qualified lead.
+
+    Also the leads sales accepted (their verdict: bot.outcomes.service.lead_verdicts) and the cost per accepted lead.
+    """
     source = lead_source()
+    verdict = lead_verdicts()
     meetings = cohort_meetings(start, end)
     booked = (
         select(meetings.c.lead_id, func.count().label("n"))
@@ -213,10 +218,12 @@ def sources(session: Session, playbook: Playbook, start: datetime, end: datetime
             leads,
             func.sum(case((Lead.grade == "qualified", 1), else_=0)),
             func.coalesce(func.sum(booked.c.n), 0),
+            func.coalesce(func.sum(verdict.c.accepted), 0),
         )
         .select_from(Lead)
         .outerjoin(source.origin, source.joined)
         .outerjoin(booked, booked.c.lead_id == Lead.id)
+        .outerjoin(verdict, verdict.c.lead_id == Lead.id)
         .where(*in_period(start, end))
         .group_by(source.source, source.campaign, source.referrer)
         .order_by(leads.desc(), source.source, source.campaign, source.referrer)
@@ -224,8 +231,8 @@ def sources(session: Session, playbook: Playbook, start: datetime, end: datetime
     ).all()
     costs = playbook.source_costs
     out = []
-    for src, camp, ref, n, qualified, n_booked in rows:
-        qualified = int(qualified or 0)
+    for src, camp, ref, n, qualified, n_booked, accepted in rows:
+        qualified, accepted = int(qualified or 0), int(accepted or 0)
         spend = None
         if camp in costs.per_campaign:
             spend = costs.per_campaign[camp]
@@ -244,6 +251,8 @@ def sources(session: Session, playbook: Playbook, start: datetime, end: datetime
                 "cost_per_qualified": round(spend / qualified, 2)
                 if spend is not None and qualified
                 else None,
+                "accepted": accepted,
+                "cost_per_accepted": round(spend / accepted, 2) if spend is not None and accepted else None,
             }
         )
     return out

@@ -24,6 +24,7 @@ from bot.booking.display import when
 from bot.describe import describe
 from bot.escaping import slack_text
 from bot.notify.ical import InviteInfo, build_invite
+from bot.outcomes import OUTCOME_WORDS
 from bot.questions import labels
 from bot.store.outbox import OutboxIn
 
@@ -65,6 +66,8 @@ class MeetingNotice:
     meeting_link: str | None = None  # the rep's video-meeting URL or phone number
     flags: tuple[str, ...] = ()  # "asked for sales", "returning visitor", ...
     write_to_calendar: bool = False  # the rep has a CalDAV calendar Banter writes into
+    # One-click outcome links for the rep (outcome -> signed URL, bot/outcomes/links.py): the brief only.
+    outcome_urls: Mapping[str, str] = field(default_factory=dict)
 
 
 _TITLE_WORDS = 6  # a role answer this short that starts with the title is the title itself
@@ -337,7 +340,15 @@ def meeting_messages(
     webhook: bool,
 ) -> list[OutboxIn]:
     """Invite + confirmation to the visitor, invite + brief to the rep, the rep's calendar, the webhooks."""
-    context = {"n": notice, "brief": brief(notice.lead, notice.flags), "where": where(notice.meeting_link)}
+    context = {
+        "n": notice,
+        "brief": brief(notice.lead, notice.flags),
+        "where": where(notice.meeting_link),
+        "outcomes": [
+            (OUTCOME_WORDS[o][:1].upper() + OUTCOME_WORDS[o][1:], url)
+            for o, url in notice.outcome_urls.items()
+        ],
+    }
     topic = TOPICS[notice.change]
     messages = [
         OutboxIn(

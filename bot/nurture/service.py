@@ -53,7 +53,7 @@ class NurtureService:
         public_url: str,
         now: Callable[[], datetime] = _now,
     ) -> None:
-        self.playbook = playbook
+        self.playbook = playbook.on_site(public_url)  # links written as paths: pages of this web app
         self.sessions = sessions
         self.links = links
         self.mail_from = mail_from

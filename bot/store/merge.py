@@ -82,6 +82,8 @@ def merge_leads(session: Session, source: Lead, target: Lead) -> None:
     if stale_ids:
         session.execute(delete(NurtureSend).where(NurtureSend.enrollment_id.in_(stale_ids)))
         session.execute(delete(NurtureEnrollment).where(NurtureEnrollment.id.in_(stale_ids)))
+    if source.variants:  # the A/B variants either saw (the source's, from the newer conversation, win)
+        target.variants = {**(target.variants or {}), **source.variants}
     for model in _CHILDREN:
         session.execute(update(model).where(model.lead_id == source.id).values(lead_id=target.id))
     session.execute(update(Lead).where(Lead.candidate_of_id == source.id).values(candidate_of_id=target.id))

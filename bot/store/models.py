@@ -49,6 +49,8 @@ class Lead(Base):
     time_zone = Column(String(64))
     # Website behaviour the last score counted ({"pages": {signal: visits}}): re-scores read it too.
     signals = Column(JSON)
+    # The A/B variants this lead saw ({question, "greeting" or "proactive:<path>": variant id}).
+    variants = Column(JSON)
     visitor_id = Column(String(100), index=True)
     referred_by_id = Column(
         Integer, ForeignKey("leads.id", ondelete="SET NULL", name="fk_leads_referred_by_id")
@@ -110,6 +112,7 @@ class Answer(Base):
     normalized = Column(JSON)
     declined = Column(Boolean, nullable=False, default=False)
     answered_at = Column(DateTime(timezone=True), nullable=False)
+    variant = Column(String(50))  # the A/B wording of the question the visitor saw, if it had variants
 
 
 class ScoreSnapshot(Base):
@@ -340,3 +343,49 @@ class CalendarHealth(Base):
     ok_at = Column(DateTime(timezone=True))  # the last good read
     failing_since = Column(DateTime(timezone=True))  # None while reads succeed
     error = Column(Text)
+
+
+class SalesOutcome(Base):
+    """What sales says happened to a lead it received: held, no-show, accepted, rejected (why), won, lost.
+
+    One row per recording (a correction is a new row; the latest counts).
+    """
+
+    __tablename__ = "sales_outcomes"
+    __table_args__ = (Index("ix_sales_outcomes_lead_recorded", "lead_id", "recorded_at"),)
+
+    id = Column(Integer, primary_key=True)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False)
+    meeting_id = Column(Integer, ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    callback_id = Column(Integer, ForeignKey("callback_requests.id", ondelete="SET NULL"))
+    outcome = Column(String(20), nullable=False)
+    reason = Column(String(30))  # bot.vocab.REASONS (a rejection or a loss); free text goes in `note`
+    note = Column(Text)
+    via = Column(String(20), nullable=False)  # console | email_link | crm
+    recorded_by = Column(String(320), nullable=False)
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class UsedNonce(Base):
+    """A one-click outcome link or a CRM event id, used once: the primary key refuses a second use."""
+
+    __tablename__ = "used_nonces"
+
+    nonce = Column(String(120), primary_key=True)  # "link:<nonce>" | "crm:<event id>"
+    used_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    outcome_id = Column(Integer, ForeignKey("sales_outcomes.id", ondelete="CASCADE"))
+
+
+class SlaEscalation(Base):
+    """One breached follow-up target, escalated once: the unique `breach` key is what makes it once."""
+
+    __tablename__ = "sla_escalations"
+
+    id = Column(Integer, primary_key=True)
+    breach = Column(String(120), unique=True, nullable=False)  # "<kind>:<id>", bot/outcomes/sla.py
+    kind = Column(String(30), nullable=False)  # callback | outcome | requalified
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    rep_email = Column(String(320), nullable=False)
+    due_at = Column(DateTime(timezone=True), nullable=False)
+    escalated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    escalated_to = Column(String(320), nullable=False)

@@ -8,7 +8,8 @@ Usage:
 `lead_to_dict` is the stable JSON shape sales tools and CRMs read (README, "Lead record JSON"):
 {"id", "email", "name", "company_name", "grade", "score", "reasons" (codes, primary first),
  "next_step", "playbook_version", "email_flag", "created_at", "updated_at",
- "answers": {field: {"raw", "normalized", "declined", "answered_at"}} (latest per field),
+ "answers": {field: {"raw", "normalized", "declined", "answered_at", "variant"}} (latest per field),
+ "variants": {question, "greeting" or "proactive:<path>": the A/B variant id the lead saw},
  "answer_history": [...], "score_history": [...], "consents": [...], "conversations": [...],
  "nurture_track", "candidate_of" and "candidate_email" (set while an unconfirmed conversation
  used another lead's address: bot/store/merge.py), "meetings": [{"uid", "type", "status", "start", "end", "rep", "visitor_time_zone"}],
@@ -42,6 +43,7 @@ class AnswerIn:
     normalized: dict[str, Any] | None
     declined: bool
     answered_at: datetime
+    variant: str | None = None  # the A/B wording of the question the visitor saw
 
 
 @dataclass(frozen=True)
@@ -202,11 +204,14 @@ def save_qualification(
     score: ScoreIn,
     consents: Sequence[ConsentIn] = (),
     signals: Mapping[str, Any] | None = None,
+    variants: Mapping[str, str] | None = None,
 ) -> int:
     """Store the outcome of a conversation on its lead (created or deduplicated); return the lead id.
 
     `signals` is the website behaviour the score counted: kept on the lead, so that a
     re-score reads the same profile (bot.profile.scoring_profile) and gets the same score.
+    `variants` are the A/B variants this conversation saw: added to the lead's (a later
+    conversation's variant of the same question replaces the earlier one).
     """
     conversation = touch_conversation(session=session, sender_id=sender_id, source=source)
     current = session.get(Lead, conversation.lead_id) if conversation.lead_id else None
@@ -257,6 +262,8 @@ def save_qualification(
         stop_nurture(session, lead.id, "requalified")
     lead.nurture_track = score.segment
     lead.signals = dict(signals) if signals else None
+    if variants:
+        lead.variants = {**(lead.variants or {}), **{str(k)[:80]: str(v)[:50] for k, v in variants.items()}}
     if source.metadata.get("visitor_id"):
         lead.visitor_id = str(source.metadata["visitor_id"])[:100]
     lead.updated_at = utcnow()
@@ -279,6 +286,7 @@ def save_qualification(
                 normalized=answer.normalized,
                 declined=answer.declined,
                 answered_at=_aware(answer.answered_at),
+                variant=answer.variant[:50] if answer.variant else None,
             )
         )
     _write_score(session, lead, score, conversation.id)
@@ -320,6 +328,7 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
             "normalized": a.normalized,
             "declined": a.declined,
             "answered_at": _iso(a.answered_at),
+            "variant": a.variant,
         }
         for a in answers
     ]
@@ -357,6 +366,7 @@ def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
         "updated_at": _iso(lead.updated_at),
         "answers": latest,
         "answer_history": history,
+        "variants": dict(lead.variants or {}),
         "score_history": [
             {
                 "score": s.score,

@@ -28,6 +28,7 @@ from bot.booking.display import when
 from bot.booking.service import BookingError, BookingService, SlotTaken
 from bot.links import LinkError, Links
 from bot.nurture.service import NurtureService
+from bot.playbook import Playbook
 from bot.settings import PROJECT_ROOT
 from bot.store.meetings import utc
 from bot.transcripts import Line
@@ -233,6 +234,54 @@ class Site:
     company: str
     product: str
     plans: tuple[dict[str, str], ...] = ()
+    # (path, title) of the pages the playbook's links point to (privacy notice, resources): the
+    # demo site serves each, so the assistant's answers and the nurture emails link real pages.
+    linked: tuple[tuple[str, str], ...] = ()
+    privacy_path: str = ""
+    consent_text: str = ""
+
+
+#: Faces without a photo: initials on one of these (white text on each passes WCAG AA).
+FACE_COLOURS = ("#10233f", "#0f6e55", "#7a2e8a", "#9a3412", "#1e40af", "#6d28d9")
+
+
+def widget_presence(playbook: Playbook) -> dict[str, Any]:
+    """Who the widget shows in its header (the playbook's `website.widget`): avatar or team faces, reply time."""
+    look = playbook.website.widget
+    reps = {rep.name: rep for rep in playbook.booking.reps}
+    team = []
+    for index, name in enumerate(look.team[:3]):
+        initials = "".join(word[0] for word in name.split()[:2]).upper()
+        team.append(
+            {
+                "name": name,
+                "initials": initials,
+                "photo": reps[name].photo_url,
+                "colour": FACE_COLOURS[index % len(FACE_COLOURS)],
+            }
+        )
+    return {
+        "company": playbook.company.name,
+        "avatar": look.avatar_url,
+        "team": team,
+        "reply_time": look.reply_time,
+    }
+
+
+#: First path segments of the web app's own routes: a playbook link there gets no demo page.
+RESERVED = frozenset(
+    {"assets", "console", "crm", "dev", "healthz", "meetings", "nurture", "outcomes", "transcripts", "unsubscribe",
+     "vendor", "widget", "widget.js"}
+)  # fmt: skip
+
+
+def site_pages(playbook: Playbook) -> tuple[tuple[str, str], ...]:
+    """The pages the demo site serves for the playbook's links (those written as paths)."""
+    return tuple(
+        (path, title)
+        for path, title in playbook.linked_paths().items()
+        if path not in DEMO_PAGES and path != "/resources" and path.split("/")[1] not in RESERVED
+    )
 
 
 STATIC = Path(__file__).parent / "static"
@@ -297,8 +346,14 @@ async def widget_config(request: web.Request) -> web.StreamResponse:
 
 async def demo_page(request: web.Request) -> web.Response:
     """A page of the demo website, with the widget embedded."""
-    template, title = DEMO_PAGES[request.path]
     site = request.app[SITE]
+    linked = dict(site.linked)
+    if request.path in DEMO_PAGES:
+        template, title = DEMO_PAGES[request.path]
+    elif request.path == "/resources":
+        template, title = "demo/resources.html", "Resources"
+    else:
+        template, title = "demo/linked.html", linked[request.path]
     return _page(
         template,
         title=title,
@@ -306,7 +361,15 @@ async def demo_page(request: web.Request) -> web.Response:
         product=site.product,
         widget_server=site.rasa_url,
         plans=site.plans,
+        privacy=request.path == site.privacy_path,
+        privacy_path=site.privacy_path if site.privacy_path.startswith("/") else "",
+        resources=[(path, name) for path, name in site.linked if path != site.privacy_path],
+        consent_text=site.consent_text,
     )
+
+
+def _demo_paths(site: Site) -> set[str]:
+    return {*DEMO_PAGES, "/resources", *dict(site.linked)}
 
 
 DEV_WEBHOOKS: web.AppKey[Path] = web.AppKey("dev_webhooks", Path)
@@ -353,7 +416,7 @@ def demo_csp(rasa_url: str) -> str:
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """Set on every response, errors and files included (aiohttp's on_response_prepare)."""
     site = request.app.get(SITE)
-    demo = site is not None and request.path in DEMO_PAGES
+    demo = site is not None and request.path in _demo_paths(site)
     headers = response.headers
     headers.setdefault("Content-Security-Policy", demo_csp(site.rasa_url) if demo and site else CSP)
     headers.setdefault("X-Frame-Options", "DENY")
@@ -372,8 +435,11 @@ def create_app(
     nurture: NurtureService,
     site: Site | None = None,
     dev_webhooks: Path | None = None,
+    crm_secret: str | None = None,
 ) -> web.Application:
-    """The web application with its collaborators passed in."""
+    """The web application with its collaborators passed in (`crm_secret`: the CRM outcome webhook's)."""
+    from bot.web.outcomes import OutcomeWeb, add_outcome_routes  # it renders with this module's pages
+
     app = web.Application(client_max_size=64 * 1024)
     app.on_response_prepare.append(security_headers)  # type: ignore[arg-type]  # aiohttp 3.9's stub of Signal is off
     app.router.add_static("/assets/", ASSETS)
@@ -382,7 +448,7 @@ def create_app(
         app.router.add_get("/widget.js", widget_js)
         app.router.add_get("/vendor/socket.io.min.js", socket_io_js)
         app.router.add_get("/widget/config.json", widget_config)
-        for path in DEMO_PAGES:
+        for path in sorted(_demo_paths(site)):
             app.router.add_get(path, demo_page)
     app[SERVICE] = service
     app[NURTURE] = nurture
@@ -402,4 +468,5 @@ def create_app(
     app.router.add_post("/unsubscribe/{token}", unsubscribe)
     app.router.add_get("/nurture/confirm/{token}", confirm_page)
     app.router.add_post("/nurture/confirm/{token}", confirm)
+    add_outcome_routes(app, OutcomeWeb(service.sessions, service.playbook, links, crm_secret, service.now))
     return app

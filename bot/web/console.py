@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import lead_view, meetings_view, queries
 from bot.console.auth import SESSION_SECONDS, LoginThrottle, Sessions, User
+from bot.console.outcomes_view import outcome_panel
 from bot.console.overview import overview_figures
 from bot.describe import reason_words
 from bot.escaping import csv_cell
@@ -44,12 +45,14 @@ from bot.store.models import Lead, NurtureEnrollment, PlaybookVersion
 from bot.store.repository import lead_to_dict, record_score, stored_profile
 from bot.transcripts import Line
 from bot.vocab import GRADES, REASONS
-from bot.whatif import apply_playbook, what_if, write_playbook
+from bot.whatif import save_playbook, what_if
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SALES_PATHS = ("/console/leads", "/console/meetings", "/console/logout", "/console/")
+SALES_PATHS = ("/console/leads", "/console/meetings", "/console/followup", "/console/logout", "/console/")
+# What sales may post besides logging out: an outcome of a lead it received (bot/web/console_outcomes.py).
+SALES_POSTS = re.compile(r"^/console/leads/[^/]+/outcome$")
 # Everything held about a person (answers, transcripts, consent, meetings): marketing only.
 MARKETING_ONLY = re.compile(r"^/console/leads/[^/]+/export/?$")
 # Every CSV download (the leads list holds up to 10,000 leads' names and emails): marketing only.
@@ -145,7 +148,8 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         allowed = request.path == "/console/" or any(
             request.path.startswith(p) for p in SALES_PATHS if p != "/console/"
         )
-        if not allowed or (request.method == "POST" and request.path != "/console/logout"):
+        posts = request.path == "/console/logout" or SALES_POSTS.match(request.path)
+        if not allowed or (request.method == "POST" and not posts):
             raise web.HTTPForbidden(text="the sales role can read leads and meetings only")
     if request.method == "POST":
         form = await request.post()
@@ -274,6 +278,40 @@ OVERVIEW_TABLES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
             ("meetings", "Meetings"),
             ("cost", "Cost"),
             ("cost_per_qualified", "Cost per qualified"),
+            ("accepted", "Sales-accepted"),
+            ("cost_per_accepted", "Cost per sales-accepted"),
+        ],
+    ),
+    "sales_verdicts": (
+        "Sales' verdicts by Banter's grade",
+        "Leads created in the period that sales accepted or rejected (their latest verdict; won and lost "
+        "count as accepted), by the grade Banter gave them at hand-off. For qualified, % accepted is the "
+        "precision of the grade.",
+        [
+            ("grade", "Grade at hand-off"),
+            ("verdicts", "With a verdict"),
+            ("accepted", "Accepted"),
+            ("rejected", "Rejected"),
+            ("accepted_pct", "% accepted"),
+        ],
+    ),
+    "rejections": (
+        "Why sales rejected leads",
+        "Leads created in the period whose verdict is a rejection, by the reason sales gave (the "
+        "disqualification reasons; a note without a reason apart).",
+        [("label", "Reason"), ("rejected", "Rejected")],
+    ),
+    "criteria_acceptance": (
+        "Criteria and sales' verdicts",
+        "Leads with a verdict by how each criterion stood at hand-off, and the share sales accepted.",
+        [
+            ("label", "Criterion"),
+            ("met", "Met"),
+            ("met_accepted_pct", "% accepted"),
+            ("not_met", "Missed or partly met"),
+            ("not_met_accepted_pct", "% accepted"),
+            ("unknown", "Unknown"),
+            ("unknown_accepted_pct", "% accepted"),
         ],
     ),
     "reps": (
@@ -298,7 +336,7 @@ OVERVIEW_TABLES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         ],
     ),
 }
-WIDE_TABLES = ("sources", "questions")
+WIDE_TABLES = ("sources", "questions", "criteria_acceptance")
 
 
 async def overview(request: web.Request) -> web.Response:
@@ -309,10 +347,13 @@ async def overview(request: web.Request) -> web.Response:
         console.sessions, console.tracker, console.playbook(), start, end, datetime.now(timezone.utc)
     )
     requal = data.pop("requalification")
+    calibration = data.pop("calibration")
     wanted = request.query.get("csv")
     if wanted:
         if wanted == "requalification":
             return _csv("requalification", [requal])
+        if wanted == "calibration":
+            return _csv("calibration", [calibration])
         if wanted not in data:
             raise web.HTTPNotFound(text=f"no table {wanted!r}")
         return _csv(wanted, data[wanted])
@@ -376,6 +417,7 @@ async def overview(request: web.Request) -> web.Response:
         lead_total=lead_total,
         dq_pct=round(100 * dq / lead_total, 1) if lead_total else 0.0,
         requal=requal_view,
+        calibration=calibration,
     )
 
 
@@ -454,6 +496,7 @@ async def lead(request: web.Request, notice: str | None = None) -> web.Response:
             .scalars()
             .all()
         )
+        panel = outcome_panel(session, lead_id, console.playbook())
     criteria = data["score_history"][-1]["criteria"] if data["score_history"] else []
     transcript = [line for c in data["conversations"] for line in console.transcripts(c["sender_id"])]
     return _render(
@@ -469,6 +512,7 @@ async def lead(request: web.Request, notice: str | None = None) -> web.Response:
         transcript=transcript,
         grades=GRADES,
         notice=notice,
+        outcome_panel=panel,
     )
 
 
@@ -626,21 +670,19 @@ async def playbook_post(request: web.Request) -> web.Response:
             errors=str(err),
             notice=None,
         )
+    notice: str | None = None
+    if action == "apply":
+        result = save_playbook(
+            console.sessions,
+            text=text,
+            playbook=draft,
+            path=console.playbook_path,
+            applied_by=request["user"]["u"],
+        )
+        notice = f"Applied {draft.version}. The previous version is kept in the history."
     with console.sessions() as session:
-        if action == "apply":
-            with session.begin():
-                result = apply_playbook(
-                    session,
-                    text=text,
-                    playbook=draft,
-                    path=console.playbook_path,
-                    applied_by=request["user"]["u"],
-                )
-            write_playbook(console.playbook_path, text)
-            notice = f"Applied {draft.version}. The previous version is kept in the history."
-        else:
-            result = what_if(session, draft)
-            notice = None
+        if action != "apply":
+            result = what_if(session, draft, current=console.playbook())
             if action == "csv":
                 return _csv(
                     "what-if",
@@ -681,3 +723,12 @@ def add_console(app: web.Application, console: Console) -> None:
     app.router.add_get("/console/meetings", meetings)
     app.router.add_get("/console/playbook", playbook_page)
     app.router.add_post("/console/playbook", playbook_post)
+    # The question editor and the A/B page read this module's helpers: imported once it is loaded.
+    from bot.web.console_questions import add_question_routes
+    from bot.web.console_variants import add_variant_routes
+
+    add_question_routes(app)
+    add_variant_routes(app)
+    from bot.web.console_outcomes import add_outcome_pages
+
+    add_outcome_pages(app)

@@ -383,7 +383,8 @@ async def test_returning_visitor_is_welcomed_back_and_asked_only_what_may_have_c
         await greet.run(stranger, make_tracker("hi", intent="greet", metadata={"visitor_id": "v-0"}), DOMAIN)
         == []
     )
-    assert stranger.messages[0]["response"] == "utter_greet"
+    assert stranger.messages[0]["utter_action"] == "utter_greet"
+    assert stranger.messages[0]["text"].startswith("Hi! I'm ")
 
 
 async def test_a_later_message_of_a_finished_nurture_lead_gets_an_answer(

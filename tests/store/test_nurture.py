@@ -118,8 +118,8 @@ def test_steps_go_out_at_a_respectful_pace(engine, playbook: Playbook) -> None: 
     assert first["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert first["headers"]["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/unsubscribe/")
     assert first["subject"] == "Ada, the numbers behind qualifying leads in chat"
-    assert "ROI guide: https://banter.example.com/resources/roi-guide" in first["text"]
-    assert '<a href="https://banter.example.com/pricing">Pricing tiers</a>' in first["html"]
+    assert "ROI guide: http://127.0.0.1:8000/resources/roi-guide" in first["text"]  # a path: the demo site's page
+    assert '<a href="http://127.0.0.1:8000/pricing">Pricing tiers</a>' in first["html"]
 
 
 def test_quiet_hours_in_the_leads_zone(engine, playbook: Playbook) -> None:  # type: ignore[no-untyped-def]

@@ -66,11 +66,11 @@ def test_new_lead_with_everything(engine) -> None:  # type: ignore[no-untyped-de
     assert set(lead) == {"id", "email", "name", "company_name", "grade", "score", "reasons", "next_step",
                          "playbook_version", "email_flag", "created_at", "updated_at", "answers",
                          "answer_history", "score_history", "consents", "conversations", "nurture_track", "meetings",
-                         "events", "candidate_of", "candidate_email"}
+                         "events", "candidate_of", "candidate_email", "variants"}
     assert (lead["email"], lead["grade"], lead["score"], lead["next_step"]) == (
         "jane@acme.com", "qualified", 82, "book_demo")
     assert lead["answers"]["budget"] == {"raw": "around 40k a year", "normalized": {"annual_amount": 40000},
-                                         "declined": False, "answered_at": (T0).isoformat()}
+                                         "declined": False, "answered_at": (T0).isoformat(), "variant": None}
     assert lead["answers"]["timeline"]["declined"] is True
     assert lead["consents"][0]["text_version"] == "contact-v1"
     conversation = lead["conversations"][0]

@@ -114,6 +114,12 @@ def test_meetings_outbox_and_worker_commands(
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", "9")  # nothing listens: delivery fails and is kept for a retry
+    # The meeting below ends on 2026-11-23: by the worker's real clock its outcome may be overdue, and an SLA
+    # escalation would join the outbox (tests/store/test_outcomes_measures.py covers those); not here.
+    playbook = (PROJECT_ROOT / "playbook.yml").read_text()
+    quiet = tmp_path / "playbook.yml"
+    quiet.write_text(playbook[: playbook.index("  escalate_to:\n")] + playbook[playbook.index("\n\n", playbook.index("  escalate_to:\n")) + 1 :])
+    monkeypatch.setenv("BANTER_PLAYBOOK", str(quiet))
     code, _, err = run(["meetings", "list"], capsys)
     assert code == 1 and "run `banter migrate`" in err  # not migrated yet: a clear message
     assert run(["migrate"], capsys)[0] == 0

@@ -53,6 +53,7 @@ def test_domain_declares_an_ask_action_per_question_and_keeps_no_wording() -> No
         assert f"action_ask_{key}" in actions, key
         for copy in (f"utter_ask_{key}", f"utter_why_{key}", f"utter_invalid_{key}"):
             assert copy not in domain["responses"], f"{copy}: the playbook's questions say this"
+    assert "utter_greet" not in domain["responses"], "the playbook's greeting says this"
     required = domain["forms"]["bant_form"]["required_slots"]
     assert [slot for slot in required if slot in FIELDS] == list(FIELDS)
     assert set(required) - set(FIELDS) == {"readback", "consent"}
