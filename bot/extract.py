@@ -120,6 +120,14 @@ def _buying_time(
     return None
 
 
+#: A greeting or thanks and nothing else: never a need said out of turn.
+_PLEASANTRY = re.compile(
+    r"^\W*(?:(?:good|gd)\s*(?:morning|afternoon|evening|day)|morning|afternoon|evening|hi+|hello+|hey+|hiya|howdy|"
+    r"greetings|g'?day|thanks?(?: you)?(?: so much| a lot)?|cheers|ta|bye|goodbye)"
+    r"(?:[\s,!.]+(?:all|there|team|folks|everyone|to you|mate|guys))?[\s!.,:)]*$",
+    re.I,
+)
+
 #: Words that say a need is being stated, not just facts about the company.
 _NEED_VERB = re.compile(
     r"\b(?:need|want|looking for|help with|after|sort out|struggl\w*|problem|issue)\b", re.I
@@ -158,6 +166,8 @@ def _need(
         return Extracted("need", clean_free_text(text), {"use_case": None, "status": "researching"})
     if not has_words(text):
         return None
+    if not requested and _PLEASANTRY.match(text):
+        return None  # "good morning" is a greeting, however close to "our reps spend their mornings..."
     if is_question(text):
         # "our SDRs lose hours on sign-ups that go nowhere. is that something you do?": the
         # statement before the question may still state the need.

@@ -25,8 +25,8 @@ _CUR_WORD = {
 }  # fmt: skip
 _PERIOD = [
     (r"per\s+month|a\s+month|/\s*mo(nth)?\b|monthly|(each|every)\s+month|pm\b|p/m", "month"),
-    (r"per\s+quarter|a\s+quarter|quarterly|(each|every)\s+quarter|/\s*q\b", "quarter"),
-    (r"per\s+week|a\s+week|weekly|(each|every)\s+week", "week"),
+    (r"per\s+quarter|a\s+quarter|quarterly|(each|every)\s+quarter|/\s*q(uarter|tr)?\b", "quarter"),
+    (r"per\s+week|a\s+week|weekly|(each|every)\s+week|/\s*w(ee)?k\b", "week"),
     (
         r"per\s+(year|annum)|a\s+year|/\s*y(ea)?r\b|annually|yearly|annual|p\.?a\.?\b|each\s+year|per\s+yr|"
         r"(for|in|over)\s+(the|this|our|next)\s+(fiscal\s+|financial\s+|budget\s+)?year|\bfy\b|\bfy\d{2,4}\b",
@@ -54,7 +54,7 @@ _NUM = r"\d{1,3}(?:[.,\s'’]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"
 _SUF = r"(?:k|m|mm|mio|bn|thousand|thou|million|grand)\b"
 # Longest first: "C$40k" is Canadian, "A$20k" Australian, "US$" American.
 _CUR_PRE = r"(?:us\$|ca\$|c\$|au\$|a\$|[$€£]|usd|eur|gbp|chf|cad|aud)"
-_CUR_POST = r"(?:[$€£]|usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks|quid|francs?)"
+_CUR_POST = r"(?:[$€£]|usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks|quid|(?:swiss\s+)?francs?)"
 _AMOUNT = rf"(?P<pre>{_CUR_PRE})?\s?(?P<num>{_NUM})\s?(?P<suf>{_SUF})?\s?(?P<post>{_CUR_POST})?(?![\w])"
 AMOUNT_RE = re.compile(_AMOUNT, re.IGNORECASE)
 RANGE_RE = re.compile(
@@ -76,7 +76,14 @@ NO_BUDGET_RE = re.compile(
 )
 #: As the answer to the budget question: "zero right now", "nothing yet", "nil".
 _NOTHING = re.compile(
-    r"^\W*(?:(?:zero|nothing|nil|none|nada|zilch)\b(?!\s*k\b)|[$€£]?0\b(?!\s*k\b|[,.]\d))", re.I
+    r"^\W*(?:(?:honestly|tbh|to be honest|well|um+|erm+|currently|at the moment|right now|basically|literally|"
+    r"sadly|unfortunately|realistically|truthfully)[\s,]+)*"
+    r"(?:(?:zero|nothing|nil|none|nada|zilch)\b(?!\s*k\b)|[$€£]?0\b(?!\s*k\b|[,.]\d))",
+    re.I,
+)
+#: A single sum said anywhere in the answer ("20,000 euros for the whole thing, one-off").
+_ONE_OFF_ANYWHERE = re.compile(
+    r"\b(?:one[-\s]?off|one[-\s]?time|lump[-\s]sum|for\s+the\s+whole\s+(?:thing|project|lot|rollout))\b", re.I
 )
 #: "calls with people who have no budget": someone else's budget, not the visitor's.
 _OTHERS_BEFORE = re.compile(
@@ -136,7 +143,7 @@ def _named_currency(text: str) -> str | None:
 def _currency(pre: str | None, post: str | None) -> str | None:
     for token in (pre, post):
         if token:
-            token = token.strip().lower()
+            token = re.sub(r"^swiss\s+", "", token.strip().lower())  # "Swiss francs"
             if token in _CUR_SYMBOL:
                 return _CUR_SYMBOL[token]
             if token in _CUR_WORD:
@@ -290,6 +297,8 @@ def find_budget(
             continue
         before = converted[: match.start()]
         period = period_after(match.end(), match.start())
+        if period is None and _ONE_OFF_ANYWHERE.search(converted):
+            period = "one_off"
         currency = currency or _named_currency(converted)
         if _UNDER.search(before[-20:]):
             return _checked(_shape(value / 2, value, currency, period, value / 2), match.span())

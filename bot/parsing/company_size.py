@@ -41,19 +41,22 @@ _TIME_OR_MONEY = r"(?!\s*(?:%|percent|days?|weeks?|months?|years?|yrs?|[$€£]|
 _PATTERNS = [
     # "a 200-person company" names the company's size even beside "our sales team is 20 people"
     re.compile(
-        rf"(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|staff|strong)\s+(?:[\w-]+\s+){{0,2}}?(?:company|firm|business|"
+        rf"(?:(?:{_OVER}|{_AT_LEAST})\s+{_APPROX})?(?P<n>{_N})[-\s](?:pe?rs(?:o|i)?n|people|employee|staff|strong)\s+"
+        rf"(?:(?!(?:but|and|while|whereas|though|although|yet)\b)[\w-]+\s+){{0,2}}?(?:company|firm|business|"
         r"organi[sz]ation|org|startup|agency|group|corporation|manufacturer|retailer|practice|consultancy|bank|insurer)\b",
         re.I,
     ),
     # "the team is 8 but the whole company is about 350": the company, stated as such
     re.compile(
-        rf"\b(?:whole|entire|overall|wider)\s+(?:company|business|organi[sz]ation|firm|group|org)\s+(?:is|has|employs|"
+        rf"\b(?:(?:whole|entire|overall|wider)\s+|(?<=but the )|(?<=the ))(?:company|business|organi[sz]ation|firm|group|org)"
+        rf"\s+(?:is|has|employs|"
         rf"totals?|counts?)\s+{_APPROX}(?P<n>{_N})(?P<plus>\s?\+)?{_TIME_OR_MONEY}",
         re.I,
     ),
-    # "400 globally, about 60 of them in the UK": the whole company
+    # "400 globally, about 60 of them in the UK": the whole company ("over 300 staff in total": more than 300)
     re.compile(
-        rf"(?P<n>{_N})\s*(?:{_NOUN}\s*)?(?:globally|worldwide|in total|overall|all in|all told|group[- ]wide|company[- ]wide)\b",
+        rf"(?:(?:{_OVER}|{_AT_LEAST})\s+{_APPROX})?(?P<n>{_N})\s*(?:{_NOUN}\s*)?(?:globally|worldwide|in total|overall|all in|"
+        r"all told|group[- ]wide|company[- ]wide|across the (?:group|company|business|board))\b",
         re.I,
     ),
     re.compile(rf"(?:between\s+)?(?P<a>{_N})\s*(?:-|–|to|and)\s*(?P<b>{_N})\s*{_NOUN}", re.I),
@@ -79,8 +82,12 @@ _SOLO = re.compile(
     r"myself|1[- ]person|by myself|on my own|sole (trader|founder|proprietor)|solopreneur|freelancer)\b",
     re.I,
 )
-# Said out of turn, only unmistakable solo statements count ("it's just me", "it's only me").
-_SOLO_STATED = re.compile(r"\b(?:it'?s|its|it is|there'?s) (?:just|only) me\b|\bjust me here\b", re.I)
+# Said out of turn, only unmistakable solo statements count ("it's just me", "consultant here, just me, in Leeds").
+_SOLO_STATED = re.compile(
+    r"\b(?:it'?s|its|it is|there'?s) (?:just|only) me\b|\bjust me here\b|(?:[,;:(]\s*|\s[-–—]\s*)(?:just|only) me"
+    r"(?:\s*(?:[,;.!)]|\s[-–—]|$)|\s+(?:for now|at the moment|right now|so far)\b)",
+    re.I,
+)
 _ME_AND = re.compile(
     r"\b(?:just |only )?me and (?:my )?(?P<n>\d{1,2}) (?:others?|other people|part[- ]?timers?|employees|people|"
     r"colleagues|staff|devs|developers|freelancers|contractors)\b",

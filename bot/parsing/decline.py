@@ -33,7 +33,7 @@ _DECLINE = re.compile(
     r"not (?:at liberty|something (?:i|we) (?:can|could|want to) (?:share|disclose|say))|"
     r"not telling|none of your business|mind your own|that'?s (?:private|confidential|personal|sensitive)|"
     r"it'?s (?:private|confidential|sensitive)|(?:is|are) (?:private|confidential|under nda)|under nda|"
-    r"(?:can|could) (?:we|i) skip(?: (?:this|that|it))?|^(?:please |let'?s |i'?ll )?skip(?: (?:this|that|it|question))?"
+    r"(?:can|could) (?:we|i) skip(?: (?:this|that|it))?|^(?:please |let'?s |i'?ll |let me |i'?d like to )?skip(?: (?:this|that|it|question))?"
     r"(?: one| question| bit| part)?(?:,? (?:please|thanks|for now))?\W*$|^pass$|"
     r"no comment|decline to (?:say|answer|share)|confidential|need to know basis|pass on (?:this|that)|"
     r"next question"

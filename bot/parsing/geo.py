@@ -59,6 +59,7 @@ _LOCAL_CITY_NAMES = {
     "wien": "AT", "lisboa": "PT", "praha": "CZ", "warszawa": "PL", "kraków": "PL", "bruxelles": "BE",
     "brussel": "BE", "genève": "CH", "geneve": "CH", "zürich": "CH", "sevilla": "ES", "den haag": "NL",
     "göteborg": "SE", "københavn": "DK", "kobenhavn": "DK", "athina": "GR", "bucurești": "RO",
+    "frankfurt": "DE", "aarhus": "DK", "århus": "DK",
 }  # fmt: skip
 # Abbreviations that are only places in capitals ("LA", not "la").
 _EXACT = {"LA": "US", "L.A.": "US", "SF": "US", "NY": "US", "DC": "US", "D.C.": "US", "HK": "HK", "NZ": "NZ"}

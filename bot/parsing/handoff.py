@@ -38,8 +38,10 @@ _REQUEST = re.compile(
     r"\bcall ?back (?:please|would be|instead)\b|"
     r"\b(?:i'?d|we'?d) (?:like|prefer|rather have) a call ?back\b|"
     # the whole message is the request: "a human please", "real person", "agent!"
-    r"^\W*(?:(?:a|an|the|some)\s+)?(?:human|real person|actual person|live agent|agent|operator|person|"
-    r"representative|live person|someone real)(?:\s+(?:please|pls|plz|now))?\W*$)",
+    # (a bare "Human" or "Agent" is left to the intent model: it may be a company's name)
+    r"^\W*(?:(?:a|an|the|some)\s+(?:human|real person|actual person|live agent|agent|operator|person|representative|"
+    r"live person)|(?:real|actual|live) (?:person|human|agent)|someone real|"
+    r"(?:human|agent|operator|person|representative)\s+(?:please|pls|plz|now))(?:\s+(?:please|pls|plz|now))?\W*$)",
     re.I,
 )
 

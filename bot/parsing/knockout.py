@@ -30,6 +30,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"internship|employment|career|gig)s?(?![\w-])(?!\s+(?:board|site|portal|posting|ads?|description|"
             r"title|management|queue|scheduler|tracking|based|for (?:our|my|the|a) (?:team|company|client)))|"
             r"(?:looking|searching|hunting) for (?:my )?next (?:role|job|position|opportunity|challenge|gig)|"
+            r"\b(?:i am|i'?m|am) (?:searching|looking|seeking|hunting)(?: for)? (?:a |an )?(?:new )?(?:job|position|role|work)\b|"
+            r"\b(?:you have|do you have|have you|is there|are there) (?:any |an |a )?open (?:position|role|job|vacanc)\w*|"
             r"between (?:jobs|roles|positions|contracts)|in between jobs|out of work|unemployed|job[- ]hunting|"
             r"job[- ]seeking|open to work|^\W*(?:a|looking for a|i want a|i need a) job(?: really| please)?\W*$|"
             r"\bany (?:sdr|bdr|ae|sales|marketing|engineering|dev(?:eloper)?|design|customer success) "

@@ -100,11 +100,12 @@ def find_industry(doc: Doc, *, requested: bool = False) -> tuple[dict[str, Any],
             continue  # "other" is an industry only as a short answer to the industry question
         if not requested and doc[start:end].text.lower() in _WEAK and not _describes_company(doc, start, end):
             continue
-        candidates.append((-(end - start), start, key, doc[start:end]))
+        weak = doc[start:end].text.lower() in _WEAK  # "building a fintech app": fintech, not construction
+        candidates.append((-(end - start), weak, start, key, doc[start:end]))
     if not candidates:
         return None
     candidates.sort()
-    _, _, key, span = candidates[0]
+    _, _, _, key, span = candidates[0]
     return {"industry": key}, (span.start_char, span.end_char)
 
 

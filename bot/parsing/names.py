@@ -10,7 +10,7 @@ from bot.parsing.role import find_role, is_title_only
 _QUESTION = re.compile(r"\?\s*$|^(why|what|how|who|when|where|can|could|do|does|is|are|will|would)\b", re.I)
 _NAME_PREFIX = re.compile(
     r"^(?:hi,?\s+)?(?:my name is|my name's|name is|name's|i'?m|i am|im|it'?s|this is|call me|"
-    r"they call me)\s+",
+    r"they call me|(?:you can|just|please) call me|people call me)\s+",
     re.I,
 )
 _NAME_EXPLICIT = re.compile(
@@ -30,7 +30,11 @@ _COMPANY_EXPLICIT = re.compile(
 # After a job title: "VP of Sales at Initech", "CEO of Acme". The title's own "of Operations"
 # is part of the title (see bot.parsing.role), so "Head of Operations" names no company.
 _COMPANY_AFTER_TITLE = re.compile(rf"\s*(?i:at|@|with|for|of)\s+{_COMPANY_NAME}")
-_TRAILING = re.compile(r"[\s.!,;:]+$")
+_TRAILING = re.compile(
+    r"(?:[\s,;:-]+(?:here|speaking|nice to meet you|pleased to meet you|good to meet you|thanks|thank you|cheers))*"
+    r"[\s.!,;:]*$",
+    re.I,
+)
 _DESCRIBED = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s)\s*(?=(?:we|we'?re|we are|it'?s|its|they|a|an|the)\b)", re.I)
 _STOP_WORDS = {"a", "an", "the", "yes", "no", "ok", "okay", "sure", "hi", "hello", "thanks", "nope", "yeah"}
 

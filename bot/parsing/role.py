@@ -23,7 +23,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bfounder\s*/\s*c-level\b|\b(?:(?:ceo|cto|coo|cpo)\s*(?:and|&|/|,)\s*)?(?:co[- ]?)?founder\b"
             r"(?:\s*(?:and|&|/|,)\s*(?:ceo|cto|coo|cpo)\b)?|"
-            r"\bi (?:co-?)?founded (?:the|this|our|my) (?:company|business|startup|firm|agency)\b",
+            r"\bi (?:co-?)?founded (?:the|this|our|my|a|an) (?:[\w-]+ ){0,3}?(?:company|business|startup|firm|agency|"
+            r"place|shop|studio|consultancy|practice|brand)\b|\bsolo[- ]founder\b",
             re.I,
         ),
     ),
@@ -31,7 +32,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "c_level",
         re.compile(
             r"\b(?:ceo|cfo|cto|coo|cmo|cro|cio|ciso|cpo|cdo|cco|chief\s+[a-z]+(?:\s+[a-z]+)?\s+officer|"
-            r"(?<!vice )(?<!vice-)president|managing director|general manager|c-level|c-suite|executive director)\b",
+            r"(?<!vice )(?<!vice-)president|managing director|general manager|c-level|c-suite|executive director|"
+            r"chief executive)\b",
             re.I,
         ),
     ),
@@ -153,7 +155,7 @@ _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|hiya|howdy|morning|afternoon|evening|good (?:morning|afternoon|evening))\b"
     r"(?:\s+(?:all|there|folks|team))?[\s,!.\-–—]*"
     # a greeting in any language: one or two words before a comma ("bonjour, VP Sales at …")
-    r"|[^\W\d_]+(?:\s+[^\W\d_]+)?\s*(?:[,!]|\s[-–—])\s*)?",
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)?(?:\s+[^\W\d_]+)?\s*(?:[,!]|\s[-–—])\s*)?",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][\w&'.-]*|&|/|\+")

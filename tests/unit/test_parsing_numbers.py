@@ -217,7 +217,7 @@ def test_people_words_with_typos_still_count_heads(text: str, employees: int) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["we're a small accounting practice", "a firm of chartered accountants", "we are a family law practice"],
+    ["we're a small accounting practice", "a firm of chartered accountants", "we are a small consulting practice"],
 )
 def test_professional_practices_are_professional_services(text: str) -> None:
     from datetime import date

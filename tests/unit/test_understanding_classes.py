@@ -210,3 +210,95 @@ def playbook_needs():
     from bot.settings import PROJECT_ROOT
 
     return load_playbook(PROJECT_ROOT / "tests" / "fixtures" / "playbook.yml").need_classifier()
+
+
+# --- classes found by the blind v9 slice ------------------------------------------------------
+
+
+def test_a_greeting_is_never_a_need(playbook_needs) -> None:
+    for text in ("good morning", "Good evening all!", "hiya there"):
+        assert "need" not in extract_fields(text, today=TODAY, needs=playbook_needs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi, I am looking new job in marketing, you have open role?", "do you have an open position for a BDR"],
+)
+def test_job_seekers_in_other_words(text: str) -> None:
+    assert detect_knockout(text) == {"kind": "job_seeker"}
+
+
+@pytest.mark.parametrize(
+    ("text", "seniority"),
+    [
+        ("Howdy! Director of Ops at a 90-person retailer", "director"),
+        ("Ciao, I co-founded a small design studio in Turin", "founder"),
+        ("chief executive officer", "c_level"),
+        ("chief executive", "c_level"),
+    ],
+)
+def test_more_roles(text: str, seniority: str) -> None:
+    assert values(text, "role" if "chief" in text else None)["role"]["seniority"] == seniority
+
+
+def test_solo_said_in_an_opening() -> None:
+    assert values("web designer here, just me, based in Cork")["company_size"]["employees"] == 1
+    assert "company_size" not in values("just me")  # on its own it may answer something else
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("more than 500 people across the company", {"min": 501}),
+        ("sales is 6 people and the business is about 120", {"employees": 120}),
+        ("at least 80 staff in total", {"min": 80}),
+    ],
+)
+def test_company_sizes_said_of_the_whole(text: str, expected: dict[str, Any]) -> None:
+    size = values(text, "company_size")["company_size"]
+    assert all(size[k] == v for k, v in expected.items()), size
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tbh nothing at the moment", {"status": "no_budget"}),
+        ("30k swiss francs", {"currency": "CHF"}),
+        ("€2k/month", {"period": "month", "annual_amount": 24000}),
+        ("$6k/quarter", {"period": "quarter", "annual_amount": 24000}),
+        ("15k euros for the whole project, one-time", {"period": "one_off"}),
+    ],
+)
+def test_more_budget_shapes(text: str, expected: dict[str, Any]) -> None:
+    budget = values(text, "budget")["budget"]
+    assert all(budget[k] == v for k, v in expected.items()), budget
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        ("a firm of solicitors", "legal"),
+        ("video production company", "media"),
+        ("we're a craft distillery", "food_beverage"),
+        ("a DTC brand selling candles", "ecommerce"),
+        ("building an insurtech product", "fintech"),
+    ],
+)
+def test_more_industries(text: str, industry: str) -> None:
+    assert values(text, "industry")["industry"] == {"industry": industry}
+
+
+@pytest.mark.parametrize(("text", "full"), [("Ana Costa here", "Ana Costa"), ("Tom Reed, pleased to meet you", "Tom Reed"), ("just call me Li Wei", "Li Wei")])
+def test_names_with_pleasantries(text: str, full: str) -> None:
+    assert parse_name(text)["full"] == full
+
+
+def test_a_bare_word_that_could_be_a_company_is_not_a_request() -> None:
+    assert not asks_for_a_person("Human") and not asks_for_a_person("Agent")
+    assert free_text_allowed("human_handoff", 0.95, "Human", requested="company_name")
+    assert asks_for_a_person("human please") and asks_for_a_person("a real person")
+
+
+@pytest.mark.parametrize("text", ["Frankfurt", "we're in Aarhus"])
+def test_cities_known_by_their_short_names(text: str) -> None:
+    assert values(text, "country")["country"]["country"] in ("DE", "DK")
