@@ -9,15 +9,14 @@ beside the questions' (stored with the lead, figures per variant in the console)
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Extra, root_validator, validator
+from pydantic import BaseModel, Extra, root_validator
 
 from bot.ab import sticky_variant
-from bot.questions import check_variant_id, check_variants
+from bot.questions import Variant, check_text, check_variants
 
 MAX_TEXT = 600
 
@@ -43,35 +42,10 @@ class _Strict(BaseModel):
         allow_mutation = False
 
 
-class TextVariant(_Strict):
+class TextVariant(Variant):
     """An A/B wording of a message."""
 
-    id: str
     text: str
-    weight: float = 1.0
-
-    _id = validator("id", allow_reuse=True)(check_variant_id)
-
-    @validator("weight")
-    def _positive(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("weight must be positive")
-        return value
-
-
-def _check_text(name: str, text: str, known: frozenset[str]) -> None:
-    if not 0 < len(text.strip()) <= MAX_TEXT:
-        raise ValueError(f"{name}: must be 1-{MAX_TEXT} characters")
-    try:
-        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
-    except ValueError as err:
-        raise ValueError(f"{name}: {err} (write {{{{ or }}}} for a literal brace)") from None
-    unknown = used - known
-    if unknown:
-        raise ValueError(
-            f"{name}: unknown placeholder {{{sorted(unknown)[0]}}} "
-            f"(known: {', '.join('{' + p + '}' for p in sorted(known))})"
-        )
 
 
 @dataclass(frozen=True)
@@ -92,9 +66,9 @@ class MessageSpec(_Strict):
 
     @root_validator(skip_on_failure=True)
     def _texts(cls, values: dict[str, Any]) -> dict[str, Any]:
-        _check_text("text", values["text"], cls.PLACEHOLDERS)
+        check_text("text", values["text"], cls.PLACEHOLDERS)
         for variant in values["variants"]:
-            _check_text(f"variants.{variant.id}.text", variant.text, cls.PLACEHOLDERS)
+            check_text(f"variants.{variant.id}.text", variant.text, cls.PLACEHOLDERS)
         check_variants([variant.id for variant in values["variants"]])
         return values
 

@@ -91,11 +91,10 @@ def check_variants(ids: Sequence[str]) -> None:
         raise ValueError("variant ids must be unique")
 
 
-class VariantSpec(_Strict):
-    """An A/B wording of a question; a visitor keeps the variant they got."""
+class Variant(_Strict):
+    """An A/B variant's id and weight; a visitor keeps the variant they got."""
 
     id: str
-    ask: str
     weight: float = 1.0
 
     _id = validator("id", allow_reuse=True)(check_variant_id)
@@ -107,8 +106,26 @@ class VariantSpec(_Strict):
         return value
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+class VariantSpec(Variant):
+    """An A/B wording of a question."""
+
+    ask: str
+
+
+def check_text(name: str, text: str, known: frozenset[str]) -> None:
+    """A message marketing writes: 1-MAX_TEXT characters, only `known` placeholders, braces balanced."""
+    if not 0 < len(text.strip()) <= MAX_TEXT:
+        raise ValueError(f"{name}: must be 1-{MAX_TEXT} characters")
+    try:
+        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as err:
+        raise ValueError(f"{name}: {err} (write {{{{ or }}}} for a literal brace)") from None
+    unknown = used - known
+    if unknown:
+        raise ValueError(
+            f"{name}: unknown placeholder {{{sorted(unknown)[0]}}} "
+            f"(known: {', '.join('{' + p + '}' for p in sorted(known))})"
+        )
 
 
 class QuestionSpec(_Strict):
@@ -152,17 +169,7 @@ class QuestionSpec(_Strict):
         for variant in values.get("variants") or []:
             texts[f"variants.{variant.id}.ask"] = variant.ask
         for name, text in texts.items():
-            if not 0 < len(text.strip()) <= MAX_TEXT:
-                raise ValueError(f"{key}.{name}: must be 1-{MAX_TEXT} characters")
-            try:
-                unknown = _placeholders(text) - PLACEHOLDERS
-            except ValueError as err:
-                raise ValueError(f"{key}.{name}: {err} (write {{{{ or }}}} for a literal brace)") from None
-            if unknown:
-                raise ValueError(
-                    f"{key}.{name}: unknown placeholder {{{sorted(unknown)[0]}}} "
-                    f"(known: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})"
-                )
+            check_text(f"{key}.{name}", text, PLACEHOLDERS)
         derived = values.get("buttons_from")
         if derived is not None:
             if DERIVED_BUTTONS.get(derived) != key:
