@@ -50,6 +50,8 @@ PARSED: tuple[str, ...] = ("budget", "company_size", "timeline", "country", "ind
 CONTACT: tuple[str, ...] = ("name", "email")
 
 MAX_TEXT = 400
+#: The first budget band's edge when the playbook sets no minimum budget (in its currency).
+DEFAULT_BAND = 10_000
 MAX_BUTTONS = 8
 MAX_TITLE = 40
 
@@ -289,9 +291,11 @@ def budget_buttons(playbook: Playbook, currency: str | None = None) -> tuple[But
     budget = playbook.budget
     currency = currency or budget.currency
     rate = budget.fx_to_currency[budget.currency] / budget.fx_to_currency[currency]
-    edges = [_nice_floor(budget.min_annual * rate * factor) for factor in (1, 5, 10)]
+    # No minimum (min_annual: 0): bands of the usual size, and no "Under" band below nothing.
+    base = budget.min_annual or DEFAULT_BAND
+    edges = [_nice_floor(base * rate * factor) for factor in (1, 5, 10)]
     low, mid, high = (_short_money(edge, currency) for edge in edges)
-    titles = ([f"Under {low} a year"] if edges[0] > 0 else []) + [
+    titles = ([f"Under {low} a year"] if budget.min_annual > 0 else []) + [
         f"{low}-{mid} a year",
         f"{mid}-{high} a year",
         f"Over {high} a year",

@@ -169,6 +169,12 @@ def test_budget_buttons_follow_the_minimum_in_the_visitors_currency(country: str
         ]
 
 
+def test_without_a_minimum_budget_the_bands_still_read_well() -> None:
+    playbook = parse_playbook(edited("  min_annual: 10000\n", "  min_annual: 0\n"), source="draft")
+    titles = [b.title for b in playbook.question_registry().buttons("budget")]
+    assert titles == ["$10k-$50k a year", "$50k-$100k a year", "Over $100k a year", "Not sure yet"]
+
+
 @pytest.mark.parametrize("minimum", [1, 10, 25, 60, 300])
 def test_company_size_buttons_never_straddle_the_icp_minimum(minimum: int) -> None:
     data = yaml.safe_load(TEXT)
