@@ -102,7 +102,7 @@ test: lint test-unit test-rasa test-e2e ## install what tests need and run them 
 update-screenshots: train node_modules/.installed $(CHROMIUM) ## rewrite the widget's screenshot baselines
 	BANTER_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -m e2e tests/e2e/test_widget.py -k test_widget_states
 
-eval: train ## evaluations: NLU per slice (all tuned on: v9 first run is the latest honest figure), then each slice's scripted visitors end to end
+eval: train ## evaluations: NLU per slice (v10 is the held-out one), then each slice's scripted visitors end to end
 	$(BIN)/python scripts/eval_nlu.py
 	@for f in tests/conversations/visitors*.yml; do echo "==> $$f"; $(BIN)/python scripts/eval_conversations.py --visitors $$f || exit 1; done
 

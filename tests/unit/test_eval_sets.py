@@ -101,7 +101,7 @@ def test_intent_eval_set_is_held_out() -> None:
 
 
 #: Held-out slices after v1, oldest first: each must stay apart from training and earlier slices.
-LATER_SLICES = ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9")
+LATER_SLICES = ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10")
 
 
 @pytest.mark.parametrize("index", range(len(LATER_SLICES)))
@@ -166,6 +166,7 @@ VISITOR_FILES = (
     "visitors_v7.yml",
     "visitors_v8.yml",
     "visitors_v9.yml",
+    "visitors_v10.yml",
 )
 
 
