@@ -153,25 +153,15 @@ class ActionStartOver(Action):
 
 def _answered_by_latest_message(tracker: Tracker) -> bool:
     """True when the latest message filled the open question (so it was an answer, not a digression)."""
-    requested = tracker.get_slot("requested_slot")
+    return _set_since_latest_message(tracker, tracker.get_slot("requested_slot"), "need_pending")
+
+
+def _set_since_latest_message(tracker: Tracker, *slots: Any) -> bool:
+    """True when one of `slots` was set to a value after the visitor's latest message."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        if (
-            event.get("event") == "slot"
-            and event.get("name") in (requested, "need_pending")
-            and event.get("value")
-        ):
-            return True
-    return False
-
-
-def _set_since_latest_message(tracker: Tracker, slot: str) -> bool:
-    """True when `slot` was set after the visitor's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "slot" and event.get("name") == slot and event.get("value"):
+        if event.get("event") == "slot" and event.get("name") in slots and event.get("value"):
             return True
     return False
 

@@ -163,11 +163,12 @@ class ActionExtractFields(Action):
                 # (a correction of an earlier answer is acknowledged as such instead).
                 say_reprompt(held, playbook, str(requested))
         confident = float(intent.get("confidence") or 0.0) >= SURE
-        kept_as_name = requested in NAMED and str(requested) in found and not asks_for_a_person(text)
+        asked_for_a_person = asks_for_a_person(text)
+        kept_as_name = requested in NAMED and str(requested) in found and not asked_for_a_person
         if (
             not tracker.get_slot("handoff")
             and not kept_as_name
-            and ((intent_name in HANDOFF_INTENTS and confident) or asks_for_a_person(text))
+            and ((intent_name in HANDOFF_INTENTS and confident) or asked_for_a_person)
         ):
             # A request for a person, a callback or a meeting time is recorded here, whatever else the
             # message says: when it also answers a question the form takes the answer and the rules

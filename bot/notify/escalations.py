@@ -18,7 +18,7 @@ from bot.booking.display import when
 from bot.escaping import slack_text
 from bot.outcomes.sla import KINDS, FollowUp
 from bot.playbook import EscalationTarget
-from bot.store.outbox import OutboxIn
+from bot.store.outbox import OutboxIn, generic_webhook
 
 _env = Environment(
     loader=PackageLoader("bot.notify", "templates"),
@@ -144,14 +144,5 @@ def escalation_messages(breach: Breach, to: EscalationTarget, *, mail_from: str)
     if "slack" in to.via:
         messages.append(OutboxIn("webhook", TOPIC, {"target": "slack", "body": slack_body(breach)}, lead_id))
     if "webhook" in to.via:
-        generic = OutboxIn("webhook", TOPIC, {}, lead_id)
-        messages.append(
-            OutboxIn(
-                "webhook",
-                TOPIC,
-                {"target": "generic", "body": event_body(breach, generic.event_id)},
-                lead_id,
-                event_id=generic.event_id,
-            )
-        )
+        messages.append(generic_webhook(TOPIC, lambda event_id: event_body(breach, event_id), lead_id))
     return messages

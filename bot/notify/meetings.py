@@ -26,7 +26,7 @@ from bot.escaping import slack_text
 from bot.notify.ical import InviteInfo, build_invite
 from bot.outcomes import OUTCOME_WORDS
 from bot.questions import labels
-from bot.store.outbox import OutboxIn
+from bot.store.outbox import OutboxIn, generic_webhook
 
 _env = Environment(
     loader=PackageLoader("bot.notify", "templates"),
@@ -361,14 +361,5 @@ def meeting_messages(
     if slack:
         messages.append(OutboxIn("webhook", topic, {"target": "slack", "body": slack_body(notice)}, lead_id))
     if webhook:
-        generic = OutboxIn("webhook", topic, {}, lead_id)
-        messages.append(
-            OutboxIn(
-                "webhook",
-                topic,
-                {"target": "generic", "body": event_body(notice, generic.event_id)},
-                lead_id,
-                event_id=generic.event_id,
-            )
-        )
+        messages.append(generic_webhook(topic, lambda event_id: event_body(notice, event_id), lead_id))
     return messages

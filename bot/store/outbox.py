@@ -10,7 +10,7 @@ the `event_id` travels with every message so a receiver can drop the repeat.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -33,6 +33,16 @@ class OutboxIn:
     payload: dict[str, Any]
     lead_id: int | None = None
     event_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def generic_webhook(
+    topic: str, body_for: Callable[[str], dict[str, Any]], lead_id: int | None = None
+) -> OutboxIn:
+    """A call of the generic webhook whose body carries the message's own event id (for idempotency)."""
+    event_id = uuid.uuid4().hex
+    return OutboxIn(
+        "webhook", topic, {"target": "generic", "body": body_for(event_id)}, lead_id, event_id=event_id
+    )
 
 
 @dataclass(frozen=True)
